@@ -41,9 +41,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         if importlib.util.find_spec(f"{__name__}.{name}") is not None:
             importlib.import_module(f"{__name__}.{name}").init_app(app)
 
-    from . import cli
+    from . import backup, cli
 
     cli.init_app(app)
+    backup.init_app(app)
     return app
 
 

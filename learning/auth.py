@@ -45,3 +45,45 @@ def load_user(token: str):
         return None
     row.user.session_token = row.token
     return row.user
+
+
+REAUTH_WINDOW_SECONDS = 10 * 60
+
+
+def mark_authenticated() -> None:
+    """Note that the user has just proved their password (at sign-in or when confirming it)."""
+    from flask import session
+
+    session["auth_at"] = int(utcnow().timestamp())
+
+
+def recently_authenticated() -> bool:
+    """Whether the password was entered within the re-authentication window."""
+    from flask import session
+
+    return int(utcnow().timestamp()) - int(session.get("auth_at", 0)) <= REAUTH_WINDOW_SECONDS
+
+
+def reauth_required(view):
+    """View decorator for the most sensitive actions: the password must have been entered lately.
+
+    Otherwise the user confirms it first and then repeats the action (a POST is never replayed).
+    """
+    from functools import wraps
+
+    from flask import flash
+    from flask_babel import gettext as _
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated and not recently_authenticated():
+            if request.method == "GET":
+                target = request.full_path
+            else:
+                referrer = request.referrer or "/"
+                target = referrer.split(request.host, 1)[-1] if request.host in referrer else "/"
+                flash(_("Confirm your password, then repeat the action."), "warning")
+            return redirect(url_for("people.confirm_password", next=target))
+        return view(*args, **kwargs)
+
+    return wrapped

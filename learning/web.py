@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -14,7 +16,7 @@ from . import audit, features
 from .database import reset_write_intent
 from .extensions import db, limiter
 from .markup import render_markdown
-from .permissions import can
+from .permissions import can, permission_required
 
 bp = Blueprint("core", __name__)
 
@@ -64,6 +66,35 @@ def set_language():
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("core.dashboard")
     return redirect(target)
+
+
+@bp.route("/admin/audit")
+@permission_required("audit.view")
+def audit_log():
+    """The audit log, newest first, filtered by action, account and date."""
+    action = request.args.get("action", "").strip()
+    actor = request.args.get("actor", "").strip()
+    since = _parse_date(request.args.get("since"))
+    until = _parse_date(request.args.get("until"))
+    query = sa.select(audit.AuditEvent).order_by(audit.AuditEvent.at.desc(), audit.AuditEvent.id.desc())
+    if action:
+        query = query.where(audit.AuditEvent.action.startswith(action))
+    if actor:
+        query = query.where(audit.AuditEvent.actor_name == actor)
+    if since:
+        query = query.where(audit.AuditEvent.at >= datetime.combine(since, time.min))
+    if until:
+        query = query.where(audit.AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min))
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("audit.html", page=page, action=action, actor=actor,
+                           since=request.args.get("since", ""), until=request.args.get("until", ""))
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _error_page(status: int, title: str, message: str):
@@ -198,6 +229,7 @@ def register_template_helpers(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Wire the shell into the app."""
     app.register_blueprint(bp)
+    features.add_nav(app, "core.audit_log", _l("Audit log"), "audit.view", order=90, admin=True)
     register_error_pages(app)
     register_security_headers(app)
     register_template_helpers(app)

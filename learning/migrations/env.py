@@ -1,5 +1,6 @@
 import logging
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from flask import current_app
@@ -89,6 +90,21 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+
+    # On SQLite, a schema change is preceded by a snapshot in instance/backups/.
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from learning.backup import backup_before_migration
+
+    if not getattr(config.cmd_opts, 'autogenerate', False):
+        with connectable.connect() as connection:
+            current = tuple(MigrationContext.configure(connection).get_current_heads())
+        targets = tuple(ScriptDirectory.from_config(config).get_heads())
+        snapshot = backup_before_migration(connectable, current, targets,
+                                           Path(current_app.instance_path) / 'backups')
+        if snapshot:
+            logger.info('Snapshot of the database before migrating: %s', snapshot)
 
     with connectable.connect() as connection:
         context.configure(

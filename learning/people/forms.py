@@ -97,3 +97,11 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button that posts with a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """The password again, before a sensitive action."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password", "autofocus": True})
+    submit = SubmitField(_l("Confirm"))

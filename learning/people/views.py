@@ -10,10 +10,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import audit
+from ..auth import mark_authenticated, reauth_required
 from ..extensions import client_address, db, limiter
 from ..permissions import permission_required
 from . import services
-from .forms import AccountForm, ChangePasswordForm, ConfirmForm, DepartmentForm, ImportForm, LoginForm
+from .forms import (
+    AccountForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ConfirmPasswordForm,
+    DepartmentForm,
+    ImportForm,
+    LoginForm,
+)
 from .models import Department, DepartmentKind, StaffCategory, User
 
 bp = Blueprint("people", __name__, template_folder="templates")
@@ -54,6 +63,7 @@ def login():
             session["language"] = language
         services.start_session(user, form.remember.data, client_address(), request.user_agent.string)
         login_user(user, remember=form.remember.data)
+        mark_authenticated()
         audit.record(user, "auth.signed_in", user)
         db.session.commit()
         return redirect(_safe_next(request.args.get("next")))
@@ -84,9 +94,27 @@ def change_password():
         else:
             services.change_password(current_user, form.new_password.data, current_user.session_token)
             db.session.commit()
+            mark_authenticated()
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("core.dashboard"))
     return render_template("people/change_password.html", form=form)
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=lambda: f"confirm:{current_user.get_id()}")
+def confirm_password():
+    """Enter the password again before a sensitive action (role changes, full exports, publishing)."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if current_user.check_password(form.password.data):
+            mark_authenticated()
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record(current_user, "auth.confirm_failed", current_user)
+        db.session.commit()
+        form.password.errors.append(_("The password is not correct."))
+    return render_template("people/confirm_password.html", form=form)
 
 
 # --- administration -------------------------------------------------------------------------------
@@ -116,6 +144,7 @@ def users():
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @permission_required("people.manage")
+@reauth_required
 def create_user():
     """Create an account with a temporary password."""
     form = AccountForm()
@@ -146,6 +175,7 @@ def _show_temporary_password(user: User, password: str):
 
 @bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
 @permission_required("people.manage")
+@reauth_required
 def edit_user(user_id: int):
     """Edit an account's details and roles."""
     user = db.get_or_404(User, user_id)

@@ -9,6 +9,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from learning.extensions import db
+
 from ..conftest import make_app
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -37,6 +39,9 @@ def live_server(tmp_path, schema_template):
     yield server
     server.shutdown()
     thread.join(timeout=5)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
