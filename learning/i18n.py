@@ -20,7 +20,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from .extensions import babel
@@ -37,6 +37,8 @@ METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2"), ("**/temp
 def select_locale() -> str:
     """The account's language, else the session's, else the browser's best match, else Chinese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands speak the configured default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.preferred_language in languages:
         return current_user.preferred_language
     if session.get("language") in languages:
