@@ -94,7 +94,8 @@ def load() -> None:
     # A weekend class last Saturday with attendance taken and closed, and one next Saturday.
     last = _saturday(-1) + timedelta(hours=1)  # 09:00 in Beijing
     past = services.create_session(
-        instructor, title="周末课堂：简易程序与当场处罚实务", description="结合本月评查发现的问题，讲解当场处罚决定书的填写。",
+        instructor, title="周末课堂：简易程序与当场处罚实务",
+        description="结合本月评查发现的问题，讲解当场处罚决定书的填写。",
         course_id=penalty.id, starts_at=last, ends_at=last + timedelta(hours=3), place="局三楼会议室",
         instructor_id=instructor.id, capacity=30, audience=Audience.all, credit_hours=3)
     registrants = ["cadre", "auxiliary", "c1001", "c1002", "c1003", "a2001", "mentor"]

@@ -24,8 +24,8 @@ from .forms import AssignForm, CheckInForm, ClassForm, ConfirmForm, OpenCheckInF
 from .models import (
     ATTENDANCE_LABELS,
     AUDIENCE_LABELS,
-    CATEGORY_LABELS,
     CATEGORIES,
+    CATEGORY_LABELS,
     LANGUAGE_LABELS,
     Attendance,
     Audience,
