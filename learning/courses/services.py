@@ -294,8 +294,8 @@ def assign_course(actor, course_slug_or_group: str, users: Iterable[User], due_o
                   scope: str = "") -> int:
     """Assign a course (by slug, or a group: each person gets their language's version) with a due date.
 
-    Someone already assigned a version of the course gets the new due date. Returns how many people
-    were assigned or had their assignment changed.
+    Someone already assigned a version of the course gets the new due date; people outside the course's
+    audience are left out. Returns how many people were assigned or had their assignment changed.
     """
     course = find_course(course_slug_or_group)
     versions = [course] if course is not None else list(db.session.execute(
@@ -310,6 +310,8 @@ def assign_course(actor, course_slug_or_group: str, users: Iterable[User], due_o
         Assignment.course_id.in_(group_ids), Assignment.user_id.in_([u.id for u in users]))).scalars()}
     count = 0
     for user in users:
+        if not audience_allows(versions[0].audience, user):
+            continue  # a course for cadres is not assigned to auxiliary staff, and the other way round
         row = existing.get(user.id)
         if row is not None:
             if row.due_on != due_on or row.reason != reason:
