@@ -87,8 +87,9 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     line(certificate.holder_name, 24, 6)
     line(_("has completed the course"), 14, 6)
     line(f"“{certificate.course_title}”", 20, 8)
+    hours = f"{certificate.hours:g}"
     line(_("%(hours)s training hours · completed on %(date)s",
-           hours=f"{certificate.hours:g}", date=format_date(certificate.completed_on, "long")), 14, 18)
+           hours=hours, date=format_date(certificate.completed_on, "long")), 14, 18)
     line(_("Verification code: %(code)s", code=certificate.code), 12, 2, (108, 117, 125))
     line(verify_url, 10, 0, (108, 117, 125))
     return bytes(pdf.output())

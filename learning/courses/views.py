@@ -152,8 +152,9 @@ def mark_done(slug: str, key: str):
         return redirect(url_for("courses.course", slug=slug))
     db.session.commit()
     if certificate is not None:
+        hours = f"{course.credit_hours:g}"
         flash(_("Course completed: %(hours)s training hours credited and your certificate is ready.",
-                hours=f"{course.credit_hours:g}"), "success")
+                hours=hours), "success")
         return redirect(url_for("courses.certificate", code=certificate.code))
     lessons = services.active_lessons(course)
     done = services.done_lesson_ids(current_user.id, course)
