@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     features.add_nav(app, "courses.catalog", _l("Courses"), "courses.learn", order=20)
     features.add_nav(app, "courses.classes", _l("Weekend classes"), "classes.attend", order=21)
     features.add_nav(app, "courses.hours", _l("Training hours"), "courses.learn", order=22)
+    features.add_nav(app, "courses.manage", _l("Course overview"), "courses.manage", order=19, admin=True)
     features.add_nav(app, "courses.assignments", _l("Course assignments"), "courses.assign", order=20, admin=True)
     features.add_nav(app, "courses.overdue", _l("Overdue courses"), "training.view_all", order=21, admin=True)
     features.add_nav(app, "courses.standing", _l("Training hours by person"), "training.view_all", order=22,

@@ -137,6 +137,18 @@ def assignments_of(user_id: int, course_ids: Iterable[int]) -> dict[int, Assignm
     return {row.course_id: row for row in rows}
 
 
+def enrolment_stats(course_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """(enrolled, completed) per course (one query)."""
+    ids = list(course_ids)
+    if not ids:
+        return {}
+    completed = sa.func.sum(sa.case((Enrolment.completed_at.is_not(None), 1), else_=0))
+    rows = db.session.execute(
+        sa.select(Enrolment.course_id, sa.func.count(Enrolment.id), completed)
+        .where(Enrolment.course_id.in_(ids)).group_by(Enrolment.course_id)).all()
+    return {course_id: (enrolled, int(done or 0)) for course_id, enrolled, done in rows}
+
+
 def find_course(slug: str) -> Course | None:
     """The course with this slug."""
     return db.session.execute(sa.select(Course).where(Course.slug == slug)).scalar_one_or_none()

@@ -166,6 +166,17 @@ def mark_done(slug: str, key: str):
     return redirect(url_for("courses.course", slug=slug))
 
 
+@bp.route("/courses/manage")
+@permission_required("courses.manage")
+def manage():
+    """Every course loaded from the content files (archived ones too), with enrolments and completions."""
+    page = db.paginate(sa.select(Course).order_by(Course.is_archived, Course.group_key, Course.language),
+                       per_page=_per_page(), error_out=False)
+    ids = [course.id for course in page.items]
+    return render_template("courses/manage.html", page=page, totals=services.lesson_counts(ids),
+                           stats=services.enrolment_stats(ids))
+
+
 # --- certificates ---------------------------------------------------------------------------
 
 @bp.route("/certificates")

@@ -32,6 +32,7 @@ TRAINING_STAFF = ("instructor", "hr")
 ROUTES = [
     Route("courses.catalog", "/courses", everyone()),
     Route("courses.course", COURSE, everyone()),
+    Route("courses.manage", "/courses/manage", only("instructor")),
     Route("courses.enrol", COURSE + "/enrol", everyone(302), method="POST"),
     Route("courses.lesson", LESSON, everyone()),
     Route("courses.mark_done", LESSON + "/done", everyone(302), method="POST"),

@@ -308,3 +308,13 @@ def test_write_course_helper_makes_a_valid_folder(tmp_path, app):
     write_course(tmp_path, "helper-zh")
     with app.app_context():
         assert not sync_courses(tmp_path).errors
+
+
+def test_course_overview_counts_enrolments_and_completions(demo_client):
+    """The instructor's overview lists every course with how many enrolled and completed."""
+    demo_client.login("instructor")
+    page = _text(demo_client.get("/courses/manage"))
+    assert "garbage-classification-zh" in page and "penalty-law-quiz-zh" in page
+    row = re.search(r"garbage-classification-zh.*?</tr>", page).group(0)
+    numbers = re.findall(r'class="text-end">(\d+)<', row.replace(" <", "<"))
+    assert numbers[-2:] == ["3", "2"]  # enrolled: cadre, auxiliary, c1001; completed: cadre, c1001
