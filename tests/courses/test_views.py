@@ -113,6 +113,21 @@ def test_next_previous_and_resume(site):
     assert re.search(r'data-testid="resume" href="/courses/basics-zh/lessons/02-procedure"', course)
 
 
+def _pdf_unicode_map(data: bytes) -> str:
+    """The ToUnicode maps of a PDF's fonts (which characters the embedded glyphs stand for)."""
+    import zlib
+
+    found = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            text = zlib.decompress(match.group(1))
+        except zlib.error:
+            text = match.group(1)
+        if b"beginbfchar" in text:
+            found.append(text.decode("latin-1"))
+    return "\n".join(found)
+
+
 def test_certificate_pdf_has_chinese_text_and_missing_font_is_explained(site, tmp_path):
     """The PDF embeds a CJK font; with no font the user is sent to the print page with a message."""
     with site.test_request_context():
@@ -121,14 +136,17 @@ def test_certificate_pdf_has_chinese_text_and_missing_font_is_explained(site, tm
             services.mark_lesson_done(user, lesson)
         code = db.session.execute(sa.select(Certificate.code)).scalar_one()
         db.session.commit()
-    client = _client(site, "cadre1")
+    client = _client(site, "cadre1", "zh_Hans_CN")
     response = client.get(f"/certificates/{code}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF") and b"FontFile" in response.data
+    mapped = _pdf_unicode_map(response.data)
+    for char in "赵某结业证书基础课程":  # the holder, the title and the course drawn with real glyphs
+        assert f"<{ord(char):04X}>" in mapped, char
     site.config["COURSES_CERTIFICATE_FONT"] = str(tmp_path / "missing.ttf")
     response = client.get(f"/certificates/{code}/pdf")
     assert response.status_code == 302 and response.location.endswith(f"/certificates/{code}")
-    assert "No Chinese font is installed" in _text(client.get(response.location))
+    assert "服务器未安装中文字体" in _text(client.get(response.location))
 
 
 def test_assignment_to_a_department_shows_first_with_due_date(site):
