@@ -282,7 +282,7 @@ def assignments():
             count = services.assign_course(current_user, form.course.data, users, form.due_on.data,
                                            form.reason.data or "", scope=label)
             db.session.commit()
-            flash(_("Assigned to %(count)d people.", count=count), "success")
+            flash(_("People assigned: %(count)d.", count=count), "success")
             return redirect(url_for("courses.assignments"))
     department_id = request.args.get("department", type=int)
     page = db.paginate(services.assignments_query(department_id), per_page=_per_page(), error_out=False)

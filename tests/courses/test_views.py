@@ -160,7 +160,7 @@ def test_assignment_to_a_department_shows_first_with_due_date(site):
         "course": "cadre-only", "scope": "department", "department_id": str(squad_id), "category": "cadre",
         "due_on": due.isoformat(), "reason": "Yearly"})
     assert response.status_code == 302
-    assert "Assigned to 1 people" in _text(hr.get("/courses/assignments"))  # not the auxiliary: cadres only
+    assert "People assigned: 1." in _text(hr.get("/courses/assignments"))  # not the auxiliary: cadres only
     catalog = _text(_client(site, "cadre1").get("/courses"))
     assert catalog.index('data-course="cadre-only-zh"') < catalog.index('data-course="basics-en"')
     assert "Assigned, due" in catalog
