@@ -188,10 +188,16 @@ def sync_courses(content_dir: Path) -> SyncReport:
     found: set[str] = set()
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) \
         if root.is_dir() else []
+    versions: dict[tuple[str, str], str] = {}
     for folder in folders:
         found.add(folder.name)
         try:
             parsed = parse_course(folder)
+            version = (parsed.fields["group_key"], parsed.fields["language"])
+            if version in versions:
+                raise ContentError(folder / "course.md", f"group {version[0]!r} has a {version[1]!r} version "
+                                   f"already: {versions[version]}", _line_of(folder / "course.md", "group"))
+            versions[version] = parsed.slug
         except ContentError as error:
             report.errors.append(error)
             report.add("course", folder.name, "rejected", error.reason)

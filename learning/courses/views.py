@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import tables
 from ..audit import utcnow
-from ..extensions import db
+from ..extensions import client_address, db, limiter
 from ..people.models import Department, User, UserRole
 from ..people.services import departments
 from ..permissions import can, get_checked, permission_required, require
@@ -497,7 +497,13 @@ def close_class(session_id: int):
     return redirect(url_for("courses.class_detail", session_id=session.id))
 
 
+def _check_in_key() -> str:
+    """Rate-limit key: check-in attempts of one account (a six-digit code must not be guessed)."""
+    return f"check-in:{current_user.id if current_user.is_authenticated else client_address()}"
+
+
 @bp.route("/check-in", methods=["GET", "POST"])
+@limiter.limit("10 per minute", key_func=_check_in_key, methods=["POST"])
 @permission_required("classes.attend")
 def check_in():
     """Enter the code shown in class to be marked present."""

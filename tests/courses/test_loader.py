@@ -161,3 +161,12 @@ def test_the_shipped_content_syncs_without_errors_and_twice_changes_nothing(app)
         assert all(languages == {"zh", "en"} for languages in groups.values()), groups
         second = sync_courses(REPO_CONTENT)
         assert not second.changed and not second.errors
+
+
+def test_two_folders_for_the_same_group_and_language_are_refused(app, content):
+    """A second Chinese version of a group is rejected, naming the folder that has it already."""
+    write_course(content, "basics2-zh", group="basics")
+    with app.app_context():
+        report = sync_courses(content)
+        assert [e.path for e in report.errors] == [str(content / "courses" / "basics2-zh" / "course.md")]
+        assert "basics-zh" in report.errors[0].reason

@@ -336,3 +336,11 @@ def test_course_overview_counts_enrolments_and_completions(demo_client):
     row = re.search(r"garbage-classification-zh.*?</tr>", page).group(0)
     numbers = re.findall(r'class="text-end">(\d+)<', row.replace(" <", "<"))
     assert numbers[-2:] == ["3", "2"]  # enrolled: cadre, auxiliary, c1001; completed: cadre, c1001
+
+
+def test_guessing_check_in_codes_is_rate_limited(site):
+    """Ten tries a minute per account; the eleventh is refused, so a six-digit code cannot be guessed."""
+    client = _client(site, "cadre1")
+    for attempt in range(10):
+        assert client.post_form("/check-in", {"code": f"{attempt:06d}"}).status_code == 200
+    assert client.post_form("/check-in", {"code": "000011"}).status_code == 429
