@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import format_time
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from .. import audit, signals
@@ -44,6 +45,20 @@ LATE_AFTER = timedelta(minutes=15)
 
 class CourseError(ValueError):
     """A request the rules refuse; the message is for the user."""
+
+
+def _insert_once(row, existing):
+    """Add ``row``, or return the row a concurrent request stored first under the same unique key.
+
+    A double click on PostgreSQL may run two requests side by side; the loser gets the winner's row
+    instead of an error page.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return db.session.execute(existing).scalar_one()
+    return row
 
 
 # --- periods ---------------------------------------------------------------------------------------
@@ -192,12 +207,10 @@ def resume_lesson(lessons: list[Lesson], done: set[int], enrolment: Enrolment | 
 
 def enrol(user: User, course: Course) -> Enrolment:
     """Enrol ``user`` in ``course`` (idempotent)."""
-    enrolment = db.session.execute(sa.select(Enrolment).where(
-        Enrolment.user_id == user.id, Enrolment.course_id == course.id)).scalar_one_or_none()
+    query = sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    enrolment = db.session.execute(query).scalar_one_or_none()
     if enrolment is None:
-        enrolment = Enrolment(user_id=user.id, course_id=course.id, enrolled_at=utcnow())
-        db.session.add(enrolment)
-        db.session.flush()
+        enrolment = _insert_once(Enrolment(user_id=user.id, course_id=course.id, enrolled_at=utcnow()), query)
     return enrolment
 
 
@@ -209,10 +222,9 @@ def mark_lesson_done(user: User, lesson: Lesson) -> tuple[Enrolment, Certificate
     if lesson.is_archived:
         raise CourseError(_("This lesson is no longer part of the course."))
     enrolment = enrol(user, lesson.course)
-    exists = db.session.execute(sa.select(LessonProgress.id).where(
-        LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)).scalar_one_or_none()
-    if exists is None:
-        db.session.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, done_at=utcnow()))
+    query = sa.select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    if db.session.execute(query).scalar_one_or_none() is None:
+        _insert_once(LessonProgress(user_id=user.id, lesson_id=lesson.id, done_at=utcnow()), query)
     enrolment.last_lesson_id = lesson.id
     db.session.flush()
     return enrolment, complete_if_due(user, enrolment)
@@ -473,16 +485,13 @@ def register(user: User, session: ClassSession, now: datetime | None = None) -> 
         raise CourseError(_("Registration for this class has ended."))
     if not audience_allows(session.audience, user):
         raise CourseError(_("This class is not open to your staff category."))
-    existing = db.session.execute(sa.select(Registration).where(
-        Registration.session_id == session.id, Registration.user_id == user.id)).scalar_one_or_none()
+    query = sa.select(Registration).where(Registration.session_id == session.id, Registration.user_id == user.id)
+    existing = db.session.execute(query).scalar_one_or_none()
     if existing is not None:
         return existing
     taken = seat_counts([session.id]).get(session.id, 0)
-    registration = Registration(session_id=session.id, user_id=user.id, registered_at=now,
-                                is_waitlisted=taken >= session.capacity)
-    db.session.add(registration)
-    db.session.flush()
-    return registration
+    return _insert_once(Registration(session_id=session.id, user_id=user.id, registered_at=now,
+                                     is_waitlisted=taken >= session.capacity), query)
 
 
 def cancel_registration(user: User, session: ClassSession, now: datetime | None = None) -> None:
@@ -638,16 +647,16 @@ def credit_hours(user, hours: float, source_type: str, source_id, description: s
     """Credit training hours once per (user, source type, source id); a repeat returns the first entry."""
     user_id = user if isinstance(user, int) else user.id
     source_id = str(source_id)
-    entry = db.session.execute(sa.select(LedgerEntry).where(
-        LedgerEntry.user_id == user_id, LedgerEntry.source_type == source_type,
-        LedgerEntry.source_id == source_id)).scalar_one_or_none()
+    query = sa.select(LedgerEntry).where(LedgerEntry.user_id == user_id, LedgerEntry.source_type == source_type,
+                                         LedgerEntry.source_id == source_id)
+    entry = db.session.execute(query).scalar_one_or_none()
     if entry is not None:
         return entry
-    entry = LedgerEntry(user_id=user_id, hours=float(hours), source_type=source_type, source_id=source_id,
-                        description=(description or "")[:300], earned_on=earned_on, created_at=utcnow())
-    db.session.add(entry)
-    db.session.flush()
-    signals.hours_credited.send(user, hours=float(hours), source=(source_type, source_id))
+    new = LedgerEntry(user_id=user_id, hours=float(hours), source_type=source_type, source_id=source_id,
+                      description=(description or "")[:300], earned_on=earned_on, created_at=utcnow())
+    entry = _insert_once(new, query)
+    if entry is new:
+        signals.hours_credited.send(user, hours=float(hours), source=(source_type, source_id))
     return entry
 
 

@@ -340,3 +340,14 @@ def test_contracts_run_a_fixed_number_of_queries(synced):
             assert len(statements) == 1, contract.__name__
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_concurrent_duplicate_returns_the_stored_row(ctx):
+    """When another request stored the same ledger source first, the insert yields that row, not an error."""
+    user = make_user("c1")
+    first = services.credit_hours(user, 2, "class", 5, "A", date(2026, 3, 1))
+    duplicate = LedgerEntry(user_id=user.id, hours=2, source_type="class", source_id="5", description="A",
+                            earned_on=date(2026, 3, 1))
+    query = sa.select(LedgerEntry).where(LedgerEntry.user_id == user.id, LedgerEntry.source_id == "5")
+    assert services._insert_once(duplicate, query) is first
+    assert len(_ledger(user)) == 1
