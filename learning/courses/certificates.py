@@ -75,6 +75,8 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     width = 277 - 40
 
     def line(text: str, size: int, gap: float = 4, color=(33, 37, 41)) -> None:
+
+        """One centred line (or more, wrapped) of the certificate."""
         pdf.set_font("cjk", size=size)
         pdf.set_text_color(*color)
         pdf.set_x(30)

@@ -18,6 +18,9 @@ from .models import Attendance, Audience, Course
 
 
 def _user(username: str) -> User:
+
+
+    """The demo account ``username``."""
     return db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
 
 
@@ -29,12 +32,18 @@ def _course(group: str, language: str = "zh") -> Course | None:
 
 
 def _fallback(exclude: set[int], language: str = "zh") -> Course | None:
+
+
+    """Any other active course of ``language``, when the expected one is missing from the content."""
     return db.session.execute(sa.select(Course).where(
         Course.language == language, Course.is_archived.is_(False), Course.id.not_in(exclude or {0}))
         .order_by(Course.slug).limit(1)).scalar_one_or_none()
 
 
 def _do_lessons(user: User, course: Course, count: int | None, when: datetime) -> None:
+
+
+    """Mark the first ``count`` lessons done (all, and the linked test passed, when None)."""
     lessons = services.active_lessons(course)
     for lesson in lessons[: len(lessons) if count is None else count]:
         services.mark_lesson_done(user, lesson)
@@ -47,6 +56,9 @@ def _do_lessons(user: User, course: Course, count: int | None, when: datetime) -
 
 
 def _saturday(offset_weeks: int) -> datetime:
+
+
+    """Midnight UTC of the Saturday ``offset_weeks`` from this week's."""
     today = utcnow().date()
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 + 7 * offset_weeks)
     return datetime.combine(saturday, datetime.min.time())

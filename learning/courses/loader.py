@@ -74,6 +74,8 @@ def parse_course(folder: Path) -> ParsedCourse:
                            _line_of(course_file, unknown[0]))
 
     def fail(name: str, reason: str):
+
+        """Raise a ContentError at the line of front-matter field ``name``."""
         raise ContentError(course_file, reason, _line_of(course_file, name))
 
     if str(meta["category"]) not in CATEGORIES:
@@ -144,6 +146,9 @@ def _apply(obj, values: dict) -> bool:
 
 
 def _store(parsed: ParsedCourse, course: Course | None, report: SyncReport) -> None:
+
+
+    """Write one checked course and its lessons; lessons no longer in the folder are archived."""
     now = utcnow()
     if course is None:
         course = Course(slug=parsed.slug, created_at=now, updated_at=now, **parsed.fields)

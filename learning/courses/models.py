@@ -53,6 +53,7 @@ class Course(db.Model):
     lessons: Mapped[list[Lesson]] = relationship(back_populates="course", order_by="Lesson.position")
 
     def __str__(self) -> str:
+        """The course's title."""
         return self.title
 
 

@@ -408,6 +408,9 @@ SESSION_FIELDS = ("title", "description", "course_id", "starts_at", "ends_at", "
 
 
 def _check_session_fields(fields: dict) -> None:
+
+
+    """Refuse a class that ends before it starts or has no seats."""
     if fields["ends_at"] <= fields["starts_at"]:
         raise CourseError(_("The class must end after it starts."))
     if fields["capacity"] < 1:
@@ -524,6 +527,9 @@ def roster(session: ClassSession) -> list[Registration]:
 
 
 def _credit_class(registration: Registration, session: ClassSession) -> None:
+
+
+    """Credit the class's hours to a registrant who was present or late (once)."""
     if registration.attendance in CREDITED_ATTENDANCE:
         credit_hours(registration.user, session.credit_hours, CLASS_SOURCE, str(session.id), session.title,
                      session.starts_at.date())

@@ -46,19 +46,31 @@ def _labels():
 
 
 def _language() -> str:
+
+
+    """The course language of the interface language (zh or en)."""
     return "en" if str(get_locale()).startswith("en") else "zh"
 
 
 def _per_page() -> int:
+
+
+    """Rows per page."""
     return current_app.config["PER_PAGE"]
 
 
 def _year() -> int:
+
+
+    """The year asked for in ``?year=`` (this year when missing or absurd)."""
     year = request.args.get("year", type=int) or utcnow().year
     return year if 2000 <= year <= 2100 else utcnow().year
 
 
 def _load_course(slug: str) -> Course:
+
+
+    """The course by slug (404) that the user may take (403)."""
     course = db.one_or_404(sa.select(Course).where(Course.slug == slug))
     require("courses.learn", course)
     return course
@@ -118,6 +130,9 @@ def enrol(slug: str):
 
 
 def _load_lesson(slug: str, key: str) -> tuple[Course, Lesson]:
+
+
+    """The course and one of its lessons by key (404), checked like the course."""
     course = _load_course(slug)
     lesson = db.one_or_404(sa.select(Lesson).where(Lesson.course_id == course.id, Lesson.key == key))
     return course, lesson
@@ -189,6 +204,9 @@ def certificates():
 
 
 def _load_certificate(code: str) -> Certificate:
+
+
+    """The certificate by code (404) that the user may see (403)."""
     certificate = services.find_certificate(code)
     if certificate is None:
         abort(404)
@@ -242,6 +260,8 @@ def verify(code: str):
 # --- assignments ----------------------------------------------------------------------------
 
 def _fill_assign_form(form: AssignForm) -> None:
+
+    """Course choices (each group, then each version) and departments of the assignment form."""
     courses = db.session.execute(sa.select(Course).where(Course.is_archived.is_(False))
                                  .order_by(Course.group_key, Course.language)).scalars().all()
     choices, seen = [], set()
@@ -320,6 +340,9 @@ def classes():
 
 
 def _fill_class_form(form: ClassForm) -> None:
+
+
+    """Course and instructor choices of the class form."""
     courses = db.session.execute(sa.select(Course.id, Course.title).where(Course.is_archived.is_(False))
                                  .order_by(Course.title)).all()
     form.course_id.choices = [(0, "—")] + [(cid, title) for cid, title in courses]
@@ -333,6 +356,9 @@ def _fill_class_form(form: ClassForm) -> None:
 
 
 def _class_fields(form: ClassForm) -> dict:
+
+
+    """The class form's values as ``create_session`` takes them (times converted to UTC)."""
     return {
         "title": form.title.data.strip(), "description": form.description.data or "",
         "course_id": form.course_id.data or None, "starts_at": to_utc(form.starts_at.data),
@@ -545,6 +571,8 @@ def export_attendance():
 # --- training hours ------------------------------------------------------------------------
 
 def _ledger_rows(query) -> list[list]:
+
+    """Export rows of a ledger query."""
     entries = db.session.execute(query).scalars().all()
     source_labels = {"course": _("Course"), "class": _("Weekend class")}
     return [[e.earned_on, e.user.username, e.user.display_name, source_labels.get(e.source_type, e.source_type),
@@ -552,6 +580,9 @@ def _ledger_rows(query) -> list[list]:
 
 
 def _ledger_headers() -> list[str]:
+
+
+    """Column headers of the ledger export."""
     return [_("Date"), _("Employee number"), _("Name"), _("Source"), _("Description"), _("Hours")]
 
 
