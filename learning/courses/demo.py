@@ -14,7 +14,7 @@ from ..extensions import db
 from ..people.models import Department, User
 from . import services
 from .loader import sync_courses
-from .models import Attendance, Audience, Course
+from .models import Attendance, Audience, Certificate, Course, LedgerEntry
 
 
 def _user(username: str) -> User:
@@ -51,8 +51,14 @@ def _do_lessons(user: User, course: Course, count: int | None, when: datetime) -
     if count is None and course.test_slug:
         services.record_test_passed(user, course.test_slug)
     enrolment.enrolled_at = when - timedelta(days=5)
-    if enrolment.completed_at is not None:
+    if enrolment.completed_at is not None:  # date the completion back, as if it happened then
         enrolment.completed_at = when
+        db.session.execute(sa.update(LedgerEntry).where(
+            LedgerEntry.user_id == user.id, LedgerEntry.source_type == services.COURSE_SOURCE,
+            LedgerEntry.source_id == course.group_key).values(earned_on=when.date()))
+        db.session.execute(sa.update(Certificate).where(
+            Certificate.user_id == user.id, Certificate.course_id == course.id).values(
+            completed_on=when.date(), issued_at=when))
 
 
 def _saturday(offset_weeks: int) -> datetime:

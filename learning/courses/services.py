@@ -703,6 +703,39 @@ def standing_query(start: date, end: date, department_id: int | None = None):
     return query
 
 
+def department_hours(start: date, end: date, required: float) -> list[tuple[str, float, int, int]]:
+    """Per department: (name, average hours, people behind, people) of active accounts. Two queries."""
+    from ..people.models import Department
+
+    totals = (sa.select(LedgerEntry.user_id, sa.func.sum(LedgerEntry.hours).label("total"))
+              .where(LedgerEntry.earned_on >= start, LedgerEntry.earned_on <= end)
+              .group_by(LedgerEntry.user_id).subquery())
+    hours = sa.func.coalesce(totals.c.total, 0.0)
+    rows = db.session.execute(
+        sa.select(User.department_id, sa.func.avg(hours), sa.func.sum(sa.case((hours < required, 1), else_=0)),
+                  sa.func.count(User.id))
+        .outerjoin(totals, totals.c.user_id == User.id)
+        .where(User.is_active_account.is_(True), User.department_id.is_not(None))
+        .group_by(User.department_id)).all()
+    names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
+    return sorted(((names.get(department_id, "?"), round(float(average or 0), 1), int(behind or 0), int(people))
+                   for department_id, average, behind, people in rows), key=lambda row: row[1])
+
+
+def hours_by_month(user_id: int, year: int) -> list[float]:
+    """The user's credited hours in each month of ``year`` (twelve numbers). One query."""
+    start, end = year_bounds(year)
+    month = sa.extract("month", LedgerEntry.earned_on)
+    rows = db.session.execute(
+        sa.select(month, sa.func.sum(LedgerEntry.hours))
+        .where(LedgerEntry.user_id == user_id, LedgerEntry.earned_on >= start, LedgerEntry.earned_on <= end)
+        .group_by(month)).all()
+    values = [0.0] * 12
+    for number, total in rows:
+        values[int(number) - 1] = round(float(total or 0), 2)
+    return values
+
+
 def behind_count(start: date, end: date, required: float, department_id: int | None = None) -> int:
     """How many active accounts have fewer than ``required`` hours in the period."""
     totals = (sa.select(LedgerEntry.user_id, sa.func.sum(LedgerEntry.hours).label("total"))

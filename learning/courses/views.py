@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from .. import tables
+from .. import charts, tables
 from ..audit import utcnow
 from ..extensions import client_address, db, limiter
 from ..people.models import Department, User, UserRole
@@ -593,7 +593,9 @@ def hours():
     year = _year()
     start, end = services.year_bounds(year)
     page = db.paginate(services.ledger_query(current_user.id, start, end), per_page=_per_page(), error_out=False)
-    return render_template("courses/hours.html", page=page, year=year,
+    chart = charts.bar_chart(_("Hours by month"), [str(month) for month in range(1, 13)],
+                             services.hours_by_month(current_user.id, year), series=_("Hours"))
+    return render_template("courses/hours.html", page=page, year=year, chart=chart,
                            total=services.ledger_total(current_user.id, start, end),
                            required=float(current_app.config["ANNUAL_TRAINING_HOURS"]),
                            course_progress=services.course_progress_for(current_user.id))
@@ -619,8 +621,12 @@ def standing():
     department_id = request.args.get("department", type=int)
     required = float(current_app.config["ANNUAL_TRAINING_HOURS"])
     page = db.paginate(services.standing_query(start, end, department_id), per_page=_per_page(), error_out=False)
+    by_department = services.department_hours(start, end, required)
+    chart = charts.horizontal_bar_chart(_("Average training hours by department"),
+                                        [(name, average) for name, average, _behind, _people in by_department])
     return render_template(
         "courses/standing.html", page=page, year=year, required=required, department_id=department_id,
+        chart=chart, by_department=by_department,
         departments=departments(), totals=services.training_hours([u.id for u in page.items], start, end),
         behind=services.behind_count(start, end, required, department_id),
         grand_total=services.ledger_total(None, start, end, department_id))

@@ -351,3 +351,17 @@ def test_a_concurrent_duplicate_returns_the_stored_row(ctx):
     query = sa.select(LedgerEntry).where(LedgerEntry.user_id == user.id, LedgerEntry.source_id == "5")
     assert services._insert_once(duplicate, query) is first
     assert len(_ledger(user)) == 1
+
+
+def test_department_hours_and_hours_by_month(ctx):
+    """Per department the average and the people behind; per month the user's hours."""
+    squad, office = make_department("sq1", "Squad one"), make_department("of1", "Office")
+    a, b = make_user("c1", department=squad), make_user("c2", department=squad)
+    make_user("c3", department=office)
+    services.credit_hours(a, 50, "x", 1, "", date(2026, 3, 4))
+    services.credit_hours(a, 40, "x", 2, "", date(2026, 11, 4))
+    services.credit_hours(b, 10, "x", 3, "", date(2026, 3, 9))
+    rows = services.department_hours(date(2026, 1, 1), date(2026, 12, 31), 80)
+    assert rows == [("Office", 0.0, 1, 1), ("Squad one", 50.0, 1, 2)]
+    months = services.hours_by_month(a.id, 2026)
+    assert months[2] == 50 and months[10] == 40 and sum(months) == 90
