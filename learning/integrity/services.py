@@ -16,8 +16,7 @@ from .. import audit
 from ..audit import utcnow
 from ..extensions import db
 from ..people.models import StaffCategory, User
-from .models import (Audience, Book, BookPresentation, CollectiveSigning, Letter, LetterVersion, Signature,
-                     SigningMethod)
+from .models import Audience, Book, BookPresentation, CollectiveSigning, Letter, LetterVersion, Signature, SigningMethod
 
 GENESIS_HASH = "0" * 64
 """The ``previous_hash`` of the first signature ever recorded."""

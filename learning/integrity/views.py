@@ -18,10 +18,27 @@ from ..people.models import Department
 from ..permissions import permission_required
 from ..tables import export_response
 from . import services
-from .forms import (BookForm, CollectiveForm, DraftForm, LetterForm, PaperSignaturesForm, PresentForm,
-                    ReflectionForm, SignForm)
-from .models import (AUDIENCE_LABELS, METHOD_LABELS, Audience, Book, BookPresentation, CollectiveSigning, Letter,
-                     LetterVersion, Signature)
+from .forms import (
+    BookForm,
+    CollectiveForm,
+    DraftForm,
+    LetterForm,
+    PaperSignaturesForm,
+    PresentForm,
+    ReflectionForm,
+    SignForm,
+)
+from .models import (
+    AUDIENCE_LABELS,
+    METHOD_LABELS,
+    Audience,
+    Book,
+    BookPresentation,
+    CollectiveSigning,
+    Letter,
+    LetterVersion,
+    Signature,
+)
 
 bp = Blueprint("integrity", __name__, url_prefix="/integrity", template_folder="templates")
 

@@ -18,8 +18,17 @@ from ..permissions import permission_required
 from ..tables import export_response
 from . import policy, services
 from .forms import AttendanceForm, CloseForm, EvaluationForm, NoteForm, PairingForm, SharingForm, TalkForm
-from .models import (PAIRING_STATUS_LABELS, TALK_KIND_LABELS, Pairing, PairingStatus, PrivateNote,
-                     SharingAttendance, SharingEvent, Talk, TalkKind)
+from .models import (
+    PAIRING_STATUS_LABELS,
+    TALK_KIND_LABELS,
+    Pairing,
+    PairingStatus,
+    PrivateNote,
+    SharingAttendance,
+    SharingEvent,
+    Talk,
+    TalkKind,
+)
 
 bp = Blueprint("mentorship", __name__, url_prefix="/mentorship", template_folder="templates")
 

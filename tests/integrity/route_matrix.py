@@ -19,8 +19,8 @@ def _letter(world: World) -> str:
 
 
 def _presentation(world: World) -> str:
-    cadre = world.user("cadre")
-    return f"/integrity/presentations/{world.first(BookPresentation, BookPresentation.recipient_id == cadre.id).id}/reflection"
+    presentation = world.first(BookPresentation, BookPresentation.recipient_id == world.user("cadre").id)
+    return f"/integrity/presentations/{presentation.id}/reflection"
 
 
 def _signed_elsewhere(status_unsigned: int) -> dict[str, int]:
