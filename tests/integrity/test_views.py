@@ -158,3 +158,13 @@ def test_pages_run_a_fixed_small_number_of_queries(demo_app):
             finally:
                 event.remove(engine, "before_cursor_execute", count)
             assert len(statements) <= 15, f"{url} as {username}: {len(statements)} statements"
+
+
+def test_integrity_pages_render_in_chinese(demo_app):
+    """A learner's banner and signing page read in Chinese."""
+    client = demo_app.test_client()
+    client.login("cadre")
+    client.post_form("/language", {"language": "zh_Hans_CN"})
+    assert "份廉政承诺书待签署" in client.get("/").get_data(as_text=True)
+    assert "输入您的姓名以签署" in client.get(f"/integrity/versions/{_current(demo_app)}/sign").get_data(as_text=True)
+    assert "廉政书籍" in client.get("/integrity/books").get_data(as_text=True)

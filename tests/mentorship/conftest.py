@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from datetime import date, timedelta
 
 import pytest
@@ -49,3 +51,33 @@ def make_pairing(owner, mentor, apprentice, start: date | None = None, signed: b
 def pairing(people):
     """A signed pairing of ``mentor`` and ``apprentice``."""
     return make_pairing(people["owner"], people["mentor"], people["apprentice"])
+
+
+@pytest.fixture
+def stand_in_features(monkeypatch):
+    """Pretend courses, quizzes and reviews have landed, with stand-ins of their contract functions."""
+    import importlib.util
+
+    credited = []
+    modules = {
+        "learning.courses.services": {
+            "course_progress_for": lambda uid: [{"title": "Simple procedure", "done": 2, "total": 4,
+                                                 "completed_at": None}],
+            "credit_hours": lambda *args: credited.append(args),
+        },
+        "learning.quizzes.results": {
+            "results_for": lambda uid, limit=10: [{"test_title": "Road occupation test", "score_percent": 85.0,
+                                                   "passed": True, "finished_at": None}]},
+        "learning.reviews.services": {
+            "officer_record": lambda uid, limit=10: [{"case_number": "综执罚〔2026〕1号", "month": "2026-10",
+                                                      "score": 92, "grade": "excellent"}]},
+    }
+    for name, functions in modules.items():
+        module = types.ModuleType(name)
+        module.__dict__.update(functions)
+        monkeypatch.setitem(sys.modules, name, module)
+    real = importlib.util.find_spec
+    packages = {"learning.courses", "learning.quizzes", "learning.reviews"}
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name in packages else real(name, *a))
+    return credited

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import date, timedelta
 
 import pytest
@@ -194,36 +192,6 @@ def test_attendance_reports_unknown_and_repeated_numbers(people):
     assert again.already == ["ap1"] and services.attendance_counts([event.id]) == {event.id: 2}
 
 
-@pytest.fixture
-def stand_in_features(monkeypatch):
-    """Pretend courses, quizzes and reviews have landed, with stand-ins of their contract functions."""
-    import importlib.util
-
-    credited = []
-    modules = {
-        "learning.courses.services": {
-            "course_progress_for": lambda uid: [{"title": "Simple procedure", "done": 2, "total": 4,
-                                                 "completed_at": None}],
-            "credit_hours": lambda *args: credited.append(args),
-        },
-        "learning.quizzes.results": {
-            "results_for": lambda uid, limit=10: [{"title": "Road occupation test", "score": 85.0, "passed": True,
-                                                   "finished_at": None}]},
-        "learning.reviews.services": {
-            "officer_record": lambda uid, limit=10: [{"case_number": "综执罚〔2026〕1号", "month": "2026-10",
-                                                      "score": 92, "grade": "excellent"}]},
-    }
-    for name, functions in modules.items():
-        module = types.ModuleType(name)
-        module.__dict__.update(functions)
-        monkeypatch.setitem(sys.modules, name, module)
-    real = importlib.util.find_spec
-    packages = {"learning.courses", "learning.quizzes", "learning.reviews"}
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: object() if name in packages else real(name, *a))
-    return credited
-
-
 def test_apprentice_record_is_empty_when_the_other_features_are_absent(pairing):
     """In a branch without courses, quizzes and reviews, the record offers nothing."""
     assert services.apprentice_record(pairing.apprentice_id) == {}
@@ -233,7 +201,7 @@ def test_apprentice_record_and_hours_come_from_the_other_features_when_present(p
     """With the features present, their contract functions fill the record and attendance credits hours."""
     record = services.apprentice_record(pairing.apprentice_id)
     assert record["courses"][0]["title"] == "Simple procedure"
-    assert record["tests"][0]["score"] == 85.0
+    assert record["tests"][0]["score_percent"] == 85.0
     assert record["reviews"][0]["grade"] == "excellent"
     event = services.create_sharing_event(people["owner"], people["mentor"], "Topic", TODAY, hours=1.5)
     report = services.record_attendance(people["owner"], event, ["ap1"])

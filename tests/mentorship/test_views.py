@@ -175,3 +175,24 @@ def test_pages_run_a_fixed_small_number_of_queries(demo_app):
             finally:
                 event.remove(engine, "before_cursor_execute", count)
             assert len(statements) <= 15, f"{url} as {username}: {len(statements)} statements"
+
+
+def test_pairing_page_shows_the_apprentices_record_from_the_other_features(demo_client, demo_app,
+                                                                           stand_in_features):
+    """With courses, quizzes and reviews present, the mentor sees progress, results and grades."""
+    demo_client.login("mentor")
+    page = demo_client.get(f"/mentorship/pairings/{_pairing_id(demo_app)}").get_data(as_text=True)
+    assert 'data-testid="apprentice-record"' in page
+    assert "Simple procedure" in page and "Road occupation test: 85.0%" in page and "综执罚〔2026〕1号" in page
+
+
+def test_every_mentorship_page_renders_in_chinese(demo_app):
+    """The pages read in Chinese after switching language."""
+    client = demo_app.test_client()
+    client.login("hr")
+    client.post_form("/language", {"language": "zh_Hans_CN"})
+    pairing_id = _pairing_id(demo_app)
+    for url, label in (("/mentorship/pairings", "未按节奏"), (f"/mentorship/pairings/{pairing_id}", "谈话节奏"),
+                       ("/mentorship/report", "期满报告"), ("/mentorship/sharing", "经验分享")):
+        page = client.get(url).get_data(as_text=True)
+        assert label in page, url
