@@ -137,8 +137,15 @@ def unsigned_count(user: User) -> int:
 
 # --- signatures -----------------------------------------------------------------------------------
 
+CHAIN_LOCK = 7_250_411
+"""PostgreSQL advisory-lock key that serialises appends to the signature chain."""
+
+
 def _append_signature(user: User, version: LetterVersion, method: SigningMethod, signed_name: str,
                       recorded_by: User | None, collective: CollectiveSigning | None) -> Signature:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Writers take turns at the chain's end (SQLite's BEGIN IMMEDIATE already serialises writers).
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     last = db.session.execute(sa.select(Signature.record_hash).order_by(Signature.id.desc()).limit(1)
                               ).scalar_one_or_none()
     fields = {
