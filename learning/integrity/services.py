@@ -249,16 +249,19 @@ def verify_chain() -> ChainReport:
         sa.select(LetterVersion.id, LetterVersion.body))}
     previous = GENESIS_HASH
     checked = 0
-    rows = db.session.execute(sa.select(Signature).order_by(Signature.id).execution_options(yield_per=500))
-    for signature in rows.scalars():
-        checked += 1
-        if signature.previous_hash != previous:
-            return ChainReport(checked, signature.id, "does not link to the record before it")
-        if signature_hash(signature) != signature.record_hash:
-            return ChainReport(checked, signature.id, "its fields do not match its hash")
-        if bodies.get(signature.version_id) != signature.text_sha256:
-            return ChainReport(checked, signature.id, "the letter text it signed has changed")
-        previous = signature.record_hash
+    result = db.session.execute(sa.select(Signature).order_by(Signature.id).execution_options(yield_per=500))
+    try:  # streamed (a server-side cursor on PostgreSQL): close it when stopping at a bad record
+        for signature in result.scalars():
+            checked += 1
+            if signature.previous_hash != previous:
+                return ChainReport(checked, signature.id, "does not link to the record before it")
+            if signature_hash(signature) != signature.record_hash:
+                return ChainReport(checked, signature.id, "its fields do not match its hash")
+            if bodies.get(signature.version_id) != signature.text_sha256:
+                return ChainReport(checked, signature.id, "the letter text it signed has changed")
+            previous = signature.record_hash
+    finally:
+        result.close()
     return ChainReport(checked)
 
 
