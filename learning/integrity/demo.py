@@ -13,7 +13,7 @@ from ..people.models import User
 from . import services
 from .models import Audience
 
-LETTER_TEXT = """# {year}年度廉政承诺书
+LETTER_TEXT = """## {year}年度廉政承诺书
 
 为切实加强党风廉政建设，本人郑重承诺：
 
