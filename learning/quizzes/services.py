@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, signals
@@ -174,19 +174,19 @@ def start_attempt(user, test: Test, now: datetime | None = None, rng: random.Ran
         if not close_if_overdue(running, now):
             return running
     if not may_take(user, test):
-        raise AttemptRefused(_("This test is not open to you."))
+        raise AttemptRefused(_l("This test is not open to you."))
     rules = rules_for(test, override_for(test, user))
     if rules.opens_at and now < rules.opens_at:
-        raise AttemptRefused(_("This test has not opened yet."))
+        raise AttemptRefused(_l("This test has not opened yet."))
     if rules.closes_at and now >= rules.closes_at:
-        raise AttemptRefused(_("This test has closed."))
+        raise AttemptRefused(_l("This test has closed."))
     used = attempts_used(test, user)
     if rules.attempts_allowed and used >= rules.attempts_allowed:
-        raise AttemptRefused(_("You have used all your attempts at this test."))
+        raise AttemptRefused(_l("You have used all your attempts at this test."))
     rng = rng or random.SystemRandom()
     versions = draw_versions(test, rng)
     if not versions:
-        raise AttemptRefused(_("This test has no questions yet."))
+        raise AttemptRefused(_l("This test has no questions yet."))
     if test.shuffle_questions:
         rng.shuffle(versions)
     attempt = Attempt(test=test, user_id=user.id, number=used + 1, started_at=now,
