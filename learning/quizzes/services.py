@@ -170,9 +170,8 @@ def start_attempt(user, test: Test, now: datetime | None = None, rng: random.Ran
     """Start an attempt (or return the running one): freeze its questions and store its deadline."""
     now = now or utcnow()
     running = open_attempt(test, user)
-    if running is not None:
-        if not close_if_overdue(running, now):
-            return running
+    if running is not None and not close_if_overdue(running, now):
+        return running
     if not may_take(user, test):
         raise AttemptRefused(_l("This test is not open to you."))
     rules = rules_for(test, override_for(test, user))

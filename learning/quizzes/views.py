@@ -20,8 +20,8 @@ from ..content import ContentError
 from ..database import begin_write
 from ..extensions import db
 from ..markup import plain_text
-from ..permissions import permission_required
 from ..people.models import Department, User
+from ..permissions import permission_required
 from ..tables import export_response
 from . import services, statistics
 from .forms import AssignForm, GradeForm, OverrideForm, QuestionForm, WindowForm

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from learning.audit import AuditEvent
 from learning.extensions import db
-from learning.quizzes import services
 from learning.people.models import User
+from learning.quizzes import services
 from learning.quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Test
 
 from ..conftest import make_user
@@ -298,8 +298,9 @@ def test_window_and_assignment_open_a_test_to_someone_outside_its_audience(clien
     assert client.get(f"/quizzes/tests/{test_id}").status_code == 404
     client.logout()
     client.login("teacher1", PASSWORD)
-    assert client.post_form(f"/quizzes/manage/tests/{test_id}/assign",
-                            {"department_id": "0", "staff_category": "", "usernames": "aux1", "reason": "Catch-up"}).status_code == 302
+    assigned = client.post_form(f"/quizzes/manage/tests/{test_id}/assign",
+                                {"department_id": "0", "staff_category": "", "usernames": "aux1", "reason": "Catch-up"})
+    assert assigned.status_code == 302
     client.logout()
     client.login("aux1", PASSWORD)
     assert client.get(f"/quizzes/tests/{test_id}").status_code == 200
