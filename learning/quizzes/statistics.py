@@ -45,8 +45,8 @@ def distribution(test_id: int) -> list[int]:
     return counts
 
 
-def item_analysis(test_id: int) -> list[dict]:
-    """Per question: times shown, facility and discrimination index; the most missed first."""
+def item_analysis(test_id: int, limit: int | None = None) -> list[dict]:
+    """Per question: times shown, facility and discrimination index; the most missed first (``limit`` rows)."""
     ranked = (sa.select(Attempt.id.label("attempt_id"),
                         sa.func.ntile(3).over(order_by=(Attempt.percent.desc(), Attempt.id)).label("tile"))
               .where(Attempt.test_id == test_id, Attempt.status == AttemptStatus.graded).subquery())
@@ -61,7 +61,7 @@ def item_analysis(test_id: int) -> list[dict]:
         .join(ranked, ranked.c.attempt_id == AttemptQuestion.attempt_id)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
         .group_by(QuestionVersion.question_id)
-        .order_by(sa.text("facility"), QuestionVersion.question_id)).all()
+        .order_by(sa.text("facility"), QuestionVersion.question_id).limit(limit)).all()
     questions = {question.id: question for question in db.session.execute(
         sa.select(Question).where(Question.id.in_([row[0] for row in rows]))).scalars()}
     result = []

@@ -494,6 +494,10 @@ def overrides(test_id: int):
 
 # --- statistics ----------------------------------------------------------------------------------
 
+MOST_MISSED = 20
+"""How many questions the statistics page lists; the item export has them all."""
+
+
 @bp.route("/manage/tests/<int:test_id>/statistics")
 @permission_required("quizzes.statistics")
 def test_statistics(test_id: int):
@@ -502,7 +506,7 @@ def test_statistics(test_id: int):
     summary = statistics.summary(test.id)
     counts = statistics.distribution(test.id)
     chart = charts.bar_chart(_("Score distribution"), statistics.BANDS, counts, series=_("Attempts"))
-    items = statistics.item_analysis(test.id)
+    items = statistics.item_analysis(test.id, limit=MOST_MISSED)
     page = db.paginate(statistics.attempts_query(test.id), per_page=_per_page(), error_out=False)
     return render_template("quizzes/statistics.html", test=test, summary=summary, chart=chart, items=items,
                            page=page, status_labels=ATTEMPT_STATUS_LABELS, plain_text=plain_text)
@@ -511,10 +515,15 @@ def test_statistics(test_id: int):
 @bp.route("/manage/tests/<int:test_id>/export/<fmt>")
 @permission_required("quizzes.statistics")
 def export(test_id: int, fmt: str):
-    """Every finished attempt of the test as .xlsx or .csv."""
+    """Every finished attempt of the test (or, with ``?table=items``, the item analysis) as .xlsx or .csv."""
     if fmt not in ("xlsx", "csv"):
         abort(404)
     test = db.get_or_404(Test, test_id)
+    if request.args.get("table") == "items":
+        headers = [_("Question"), _("Language"), _("Text"), _("Shown"), _("Facility"), _("Discrimination")]
+        rows = [(row["question"].ref, row["question"].language, plain_text(row["question"].current_version.text),
+                 row["shown"], row["facility"], row["discrimination"]) for row in statistics.item_analysis(test.id)]
+        return export_response(headers, rows, f"{test.slug}-items", fmt)
     attempts = db.session.execute(statistics.attempts_query(test.id)
                                   .options(joinedload(Attempt.user).joinedload(User.department))).scalars()
     headers = [_("Employee number"), _("Name"), _("Department"), _("Attempt"), _("Started"), _("Finished"),

@@ -241,6 +241,8 @@ def test_statistics_page_and_exports(app, client, site, data):
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Employee number" and len(rows) == 3
+    items = client.get(f"/quizzes/manage/tests/{test_id}/export/csv?table=items").data.decode("utf-8-sig")
+    assert items.splitlines()[0].startswith("Question,") and "demo-bank/q-tf" in items
     client.logout()
     client.login("learner1", PASSWORD)
     assert client.get(f"/quizzes/manage/tests/{test_id}/statistics").status_code == 403
