@@ -75,11 +75,24 @@ def rules_for(test: Test, override: TestOverride | None) -> Rules:
     return Rules(opens, closes, limit, attempts)
 
 
-def _assigned_clause(user):
+def assignment_condition(user):
+    """SQL condition: the assignment reaches the person (by name, staff category or department)."""
     conditions = [TestAssignment.user_id == user.id, TestAssignment.staff_category == str(user.staff_category)]
     if user.department_id:
         conditions.append(TestAssignment.department_id == user.department_id)
-    return sa.exists().where(TestAssignment.test_id == Test.id, sa.or_(*conditions))
+    return sa.or_(*conditions)
+
+
+def _assigned_clause(user):
+    return sa.exists().where(TestAssignment.test_id == Test.id, assignment_condition(user))
+
+
+def due_dates(user, test_ids) -> dict[int, datetime | None]:
+    """The earliest due date of the assignments that reach the person, per test (assigned tests only)."""
+    return dict(db.session.execute(
+        sa.select(TestAssignment.test_id, sa.func.min(TestAssignment.due_on))
+        .where(TestAssignment.test_id.in_(list(test_ids)), assignment_condition(user))
+        .group_by(TestAssignment.test_id)).all())
 
 
 def tests_for_user_query(user, language: str | None = None):

@@ -104,7 +104,8 @@ def my_tests():
         .scalars()}
     rows = [(test, services.rules_for(test, overrides.get(test.id)), *mine.get(test.id, (0, None, None)))
             for test in page.items]
-    return render_template("quizzes/my_tests.html", page=page, rows=rows, now=services.utcnow())
+    return render_template("quizzes/my_tests.html", page=page, rows=rows, now=services.utcnow(),
+                           dues=services.due_dates(current_user, ids))
 
 
 @bp.route("/results")

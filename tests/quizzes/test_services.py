@@ -500,3 +500,24 @@ def test_results_for_lists_the_latest_results(ctx, bank):
     assert rows == [{"test_title": "Test r", "test_slug": "r", "attempt_id": rows[0]["attempt_id"],
                      "score_percent": 100.0, "passed": True, "finished_at": datetime(2026, 3, 5),
                      "status": "graded"}]
+
+
+RAW = st.lists(st.one_of(st.text(max_size=6), st.integers(-5, 10).map(str), st.sampled_from(["true", "false"])),
+               max_size=6)
+
+
+@given(raw=RAW, kind=st.sampled_from(["single", "multiple", "truefalse", "fill"]))
+def test_any_submitted_form_values_score_within_bounds(raw, kind):
+    """Whatever a browser (or a forged request) sends, the stored response scores between 0 and the points."""
+
+    class Version:
+        type = kind
+        points = 2.0
+        options = [{"text": "a", "correct": True}, {"text": "b"}, {"text": "c", "correct": True}]
+        scoring = "partial"
+        answer_bool = True
+        accepted_answers = ["200"]
+
+    response = grading.clean_response(Version, raw)
+    value = grading.score(Version, response)
+    assert 0.0 <= value <= 2.0

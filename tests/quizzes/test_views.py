@@ -306,7 +306,8 @@ def test_window_and_assignment_open_a_test_to_someone_outside_its_audience(clien
     client.logout()
     client.login("aux1", PASSWORD)
     assert client.get(f"/quizzes/tests/{test_id}").status_code == 200
-    assert f"/quizzes/tests/{test_id}" in client.get("/quizzes/tests").get_data(as_text=True)
+    listing = client.get("/quizzes/tests").get_data(as_text=True)
+    assert f"/quizzes/tests/{test_id}" in listing and "Assigned" in listing
 
 
 def test_dashboard_panels(client, site, data):
