@@ -80,7 +80,7 @@ class QuestionForm(FlaskForm):
 class GradeForm(FlaskForm):
     """A grader's points and feedback for one short answer."""
 
-    points = FloatField(_l("Points"), validators=[InputRequired(message=_l("Give the points (0 is allowed).")),
+    points = FloatField(_l("Points given"), validators=[InputRequired(message=_l("Give the points (0 is allowed).")),
                                                   NumberRange(min=0)])
     feedback = TextAreaField(_l("Feedback to the learner"), validators=[Length(max=2000)], render_kw={"rows": 3})
     submit = SubmitField(_l("Save the grade"))

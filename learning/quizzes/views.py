@@ -58,10 +58,12 @@ def script():
 
 
 def _per_page() -> int:
+    """Rows per list page (setting PER_PAGE)."""
     return current_app.config["PER_PAGE"]
 
 
 def _zone() -> ZoneInfo:
+    """The bureau's time zone, in which instructors enter windows."""
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
@@ -80,6 +82,7 @@ def to_local(value: datetime | None) -> datetime | None:
 
 
 def _language() -> str:
+    """The content language matching the interface language (zh or en)."""
     return "en" if str(get_locale()).startswith("en") else "zh"
 
 
@@ -155,8 +158,8 @@ def start(test_id: int):
 
 
 def _load_attempt(attempt_id: int, permission: str) -> Attempt:
-    attempt = permissions.get_checked(Attempt, attempt_id, permission)
-    return attempt
+    """The attempt, or 404/403 by the object rule ``permission``."""
+    return permissions.get_checked(Attempt, attempt_id, permission)
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -211,6 +214,7 @@ def save(attempt_id: int):
 
 
 def _item(attempt: Attempt, position: int) -> AttemptQuestion:
+    """The attempt's question at ``position`` (404 when there is none)."""
     item = db.session.execute(sa.select(AttemptQuestion).where(
         AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)).scalar_one_or_none()
     if item is None:
@@ -293,6 +297,8 @@ def grade_item(item_id: int):
 
 
 def _grade_defaults(item: AttemptQuestion):
+    """The grade form's initial values: the grade given before, if any."""
+
     class Defaults:
         points = item.score
         feedback = item.feedback
@@ -301,6 +307,7 @@ def _grade_defaults(item: AttemptQuestion):
 
 
 def _points(value: float) -> str:
+    """Points without a needless decimal (5, 2.5)."""
     return f"{value:g}"
 
 
@@ -333,6 +340,7 @@ def questions():
 
 
 def _fill_question_form(form: QuestionForm, question: Question) -> None:
+    """Fill the question form from the current version."""
     version = question.current_version
     form.bank.data, form.key.data, form.language.data = question.bank, question.key, question.language
     form.type.data, form.difficulty.data, form.points.data = version.type.value, version.difficulty, version.points

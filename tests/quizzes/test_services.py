@@ -521,3 +521,14 @@ def test_any_submitted_form_values_score_within_bounds(raw, kind):
     response = grading.clean_response(Version, raw)
     value = grading.score(Version, response)
     assert 0.0 <= value <= 2.0
+
+
+def test_draw_rule_with_unknown_bank_is_rejected_at_its_line(ctx, tmp_path):
+    """A draw rule naming a bank that does not exist is reported at the rule's line; nothing is created."""
+    _write_bank(tmp_path, BANK)
+    (tmp_path / "tests" / "drawn.yaml").write_text(
+        "slug: drawn\ntitle: Drawn\nlanguage: en\nmode: random\ndraw:\n"
+        "- {bank: mini, tags: [a], count: 1}\n- {bank: nowhere, count: 2}\n", encoding="utf-8")
+    report = loader.load(tmp_path)
+    assert [(error.line, "nowhere" in error.reason) for error in report.errors] == [(7, True)]
+    assert db.session.execute(sa.select(sa.func.count(Test.id))).scalar_one() == 0
