@@ -149,11 +149,16 @@ def start(test_id: int):
     test = db.get_or_404(Test, test_id)
     try:
         attempt = services.start_attempt(current_user, test)
+        db.session.commit()
     except services.AttemptRefused as refusal:
         db.session.commit()  # an overdue attempt closed on the way is kept
         flash(str(refusal), "warning")
         return redirect(url_for("quizzes.test_detail", test_id=test.id))
-    db.session.commit()
+    except sa.exc.IntegrityError:  # another tab started the same attempt at the same moment
+        db.session.rollback()
+        attempt = services.open_attempt(test, current_user)
+        if attempt is None:
+            abort(409)
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
