@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learning import signals
@@ -35,6 +35,7 @@ def full_width(text: str) -> str:
     return "".join(chr(ord(char) + 0xFEE0) for char in text)
 
 
+@settings(deadline=None)
 @given(word=ASCII, before=SPACES, after=SPACES, wide=st.booleans(), upper=st.booleans())
 def test_fill_in_ignores_case_width_and_surrounding_space(word, before, after, wide, upper):
     """Whatever the case, width and surrounding space, the same answer normalises alike and scores full."""
@@ -56,6 +57,7 @@ def test_fill_in_examples():
 MASKS = st.lists(st.booleans(), min_size=2, max_size=6).filter(any)
 
 
+@settings(deadline=None)
 @given(correct=MASKS, data=st.data(), points=st.sampled_from([1, 2, 3, 5, 2.5]))
 def test_multiple_choice_scores_stay_between_zero_and_maximum(correct, data, points):
     """Partial credit and all-or-nothing never go below zero nor above the points; full marks only for
@@ -70,6 +72,7 @@ def test_multiple_choice_scores_stay_between_zero_and_maximum(correct, data, poi
     assert (partial == points) == (set(chosen) == right)
 
 
+@settings(deadline=None)
 @given(correct=MASKS, data=st.data())
 def test_adding_a_wrong_choice_never_raises_partial_credit(correct, data):
     """A wrong option chosen costs points (down to zero), it never earns any."""
@@ -91,6 +94,7 @@ def test_partial_credit_examples():
     assert grading.score_multiple(correct, [0, 1], 3, "all_or_nothing") == 0.0
 
 
+@settings(deadline=None)
 @given(answer=st.booleans(), response=st.one_of(st.booleans(), st.none(), st.text(max_size=3)))
 def test_true_false(answer, response):
     """Full points only for the matching boolean."""
@@ -98,6 +102,7 @@ def test_true_false(answer, response):
     assert grading.score_truefalse(answer, response, 1) == expected
 
 
+@settings(deadline=None)
 @given(index=st.one_of(st.integers(-3, 8), st.none(), st.booleans()))
 def test_single_choice(index):
     """Only the correct option's index scores; anything else (also junk) scores zero."""
@@ -506,6 +511,7 @@ RAW = st.lists(st.one_of(st.text(max_size=6), st.integers(-5, 10).map(str), st.s
                max_size=6)
 
 
+@settings(deadline=None)
 @given(raw=RAW, kind=st.sampled_from(["single", "multiple", "truefalse", "fill"]))
 def test_any_submitted_form_values_score_within_bounds(raw, kind):
     """Whatever a browser (or a forged request) sends, the stored response scores between 0 and the points."""
