@@ -268,7 +268,9 @@ def result(attempt_id: int):
                                .options(selectinload(AttemptQuestion.key_version))
                                .order_by(AttemptQuestion.position)).scalars().all()
     return render_template("quizzes/result.html", attempt=attempt, items=items, show_key=show_key,
-                           is_owner=is_owner, status_labels=ATTEMPT_STATUS_LABELS, review_labels=REVIEW_LABELS)
+                           is_owner=is_owner,
+                           can_grade=not is_owner and permissions.can(current_user, "quizzes.grade"),
+                           status_labels=ATTEMPT_STATUS_LABELS, review_labels=REVIEW_LABELS)
 
 
 # --- grading -------------------------------------------------------------------------------------

@@ -217,7 +217,13 @@ def test_grading_queue_is_anonymous_and_grading_finalises(app, client, site, dat
         attempt = _attempt(attempt_id)
         assert attempt.status == AttemptStatus.graded and attempt.score == 5.0
     result = client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "83%" in result and "Name the steps." in result
+    assert "83%" in result and "Name the steps." in result and "Change the grade" not in result
+    assert "Change the grade" in grader.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
+    grader.post_form(f"/quizzes/grading/{item_id}", {"points": "5", "feedback": "Complete after review."})
+    with data():
+        assert _attempt(attempt_id).score == 6.0
+        change = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "answer.regraded")).scalar_one()
+        assert change.before_data["score"] == 4.0 and change.after_data["score"] == 5.0
 
 
 def test_statistics_page_and_exports(app, client, site, data):
