@@ -430,10 +430,19 @@ def save_question(actor, question: Question | None, bank: str, key: str, languag
 # --- tests: window, assignment, overrides ---------------------------------------------------------
 
 def set_window(actor, test: Test, opens_at: datetime | None, closes_at: datetime | None) -> None:
-    """Set when the test opens and closes (instructors set windows in the site, never in the files)."""
+    """Set when the test opens and closes (instructors set windows in the site, never in the files).
+
+    Running attempts get their deadline again: the earlier of their time limit and the new close.
+    """
     before = {"opens_at": test.opens_at, "closes_at": test.closes_at}
     test.opens_at, test.closes_at = opens_at, closes_at
     db.session.flush()
+    running = db.session.execute(sa.select(Attempt).where(Attempt.test_id == test.id,
+                                                          Attempt.status == AttemptStatus.open)).scalars().all()
+    overrides = {row.user_id: row for row in db.session.execute(
+        sa.select(TestOverride).where(TestOverride.test_id == test.id)).scalars()}
+    for attempt in running:  # a moved close moves the deadline of attempts under way
+        attempt.deadline_at = deadline_for(rules_for(test, overrides.get(attempt.user_id)), attempt.started_at)
     audit.record(actor, "test.window_set", test, before=before, after={"opens_at": opens_at, "closes_at": closes_at})
 
 

@@ -538,3 +538,13 @@ def test_draw_rule_with_unknown_bank_is_rejected_at_its_line(ctx, tmp_path):
     report = loader.load(tmp_path)
     assert [(error.line, "nowhere" in error.reason) for error in report.errors] == [(7, True)]
     assert db.session.execute(sa.select(sa.func.count(Test.id))).scalar_one() == 0
+
+
+def test_moving_the_close_moves_running_deadlines(ctx, bank, people):
+    """Closing a test earlier ends running attempts earlier; reopening gives back their time limit."""
+    test = make_test(time_limit_minutes=60)
+    attempt = services.start_attempt(people["learner"], test, now=T0)
+    services.set_window(people["instructor"], test, None, T0 + timedelta(minutes=15))
+    assert attempt.deadline_at == T0 + timedelta(minutes=15)
+    services.set_window(people["instructor"], test, None, None)
+    assert attempt.deadline_at == T0 + timedelta(minutes=60)
