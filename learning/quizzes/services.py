@@ -179,22 +179,30 @@ def deadline_for(rules: Rules, started_at: datetime) -> datetime | None:
     return min(candidates) if candidates else None
 
 
+def why_not_start(user, test: Test, rules: Rules, used: int, now: datetime):
+    """Why the person cannot start a new attempt now (a message for them), or None when they can."""
+    if not may_take(user, test):
+        return _l("This test is not open to you.")
+    if rules.opens_at and now < rules.opens_at:
+        return _l("This test has not opened yet.")
+    if rules.closes_at and now >= rules.closes_at:
+        return _l("This test has closed.")
+    if rules.attempts_allowed and used >= rules.attempts_allowed:
+        return _l("You have used all your attempts at this test.")
+    return None
+
+
 def start_attempt(user, test: Test, now: datetime | None = None, rng: random.Random | None = None) -> Attempt:
     """Start an attempt (or return the running one): freeze its questions and store its deadline."""
     now = now or utcnow()
     running = open_attempt(test, user)
     if running is not None and not close_if_overdue(running, now):
         return running
-    if not may_take(user, test):
-        raise AttemptRefused(_l("This test is not open to you."))
     rules = rules_for(test, override_for(test, user))
-    if rules.opens_at and now < rules.opens_at:
-        raise AttemptRefused(_l("This test has not opened yet."))
-    if rules.closes_at and now >= rules.closes_at:
-        raise AttemptRefused(_l("This test has closed."))
     used = attempts_used(test, user)
-    if rules.attempts_allowed and used >= rules.attempts_allowed:
-        raise AttemptRefused(_l("You have used all your attempts at this test."))
+    refusal = why_not_start(user, test, rules, used, now)
+    if refusal is not None:
+        raise AttemptRefused(refusal)
     rng = rng or random.SystemRandom()
     versions = draw_versions(test, rng)
     if not versions:

@@ -135,10 +135,9 @@ def test_detail(test_id: int):
     running = next((attempt for attempt in attempts if attempt.is_open), None)
     used = len(attempts)
     now = services.utcnow()
-    can_start = (running is None and rules.is_open(now) and services.may_take(current_user, test)
-                 and (not rules.attempts_allowed or used < rules.attempts_allowed))
+    refusal = None if running else services.why_not_start(current_user, test, rules, used, now)
     return render_template("quizzes/test_detail.html", test=test, rules=rules, attempts=attempts, running=running,
-                           can_start=can_start, used=used, now=now, status_labels=ATTEMPT_STATUS_LABELS,
+                           refusal=refusal, used=used, now=now, status_labels=ATTEMPT_STATUS_LABELS,
                            grading_labels=GRADING_LABELS, review_labels=REVIEW_LABELS)
 
 

@@ -324,3 +324,16 @@ def test_dashboard_panels(client, site, data):
     client.login("teacher1", PASSWORD)
     page = client.get("/").get_data(as_text=True)
     assert 'data-panel="quizzes.grading"' in page
+
+
+def test_test_page_says_why_a_new_attempt_cannot_start(client, site, data):
+    """With its one attempt used, the test page says so instead of offering the start button."""
+    test_id = _new_test(data, refs=["demo-bank/q-single"], attempts_allowed=1)
+    client.login("learner1", PASSWORD)
+    assert "Start the test" in client.get(f"/quizzes/tests/{test_id}").get_data(as_text=True)
+    attempt_id = _start(client, test_id)
+    client.post_form(f"/quizzes/attempts/{attempt_id}/submit")
+    page = client.get(f"/quizzes/tests/{test_id}").get_data(as_text=True)
+    assert "You have used all your attempts at this test." in page and "Start the test" not in page
+    refused = client.post_form(f"/quizzes/tests/{test_id}/start", follow_redirects=True).get_data(as_text=True)
+    assert "You have used all your attempts" in refused
