@@ -187,9 +187,30 @@ def gunicorn_command_line(port: int, wsgi_app: str, settings: dict[str, int]) ->
     return " ".join(dry.replace("\\\n", " ").split())
 
 
+def resident_mb(group: int) -> dict[str, float]:
+    """Resident memory (MB) of the gunicorn processes in process group ``group`` (Linux /proc)."""
+    sizes = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:  # the process group id is field 5 of /proc/<pid>/stat
+                continue
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if "gunicorn" not in command:
+                continue
+            status = (stat.parent / "status").read_text()
+            rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+            sizes[stat.parent.name] = round(rss_kb / 1024, 1)
+    return sizes
+
+
 @contextlib.contextmanager
-def served(wsgi_app: str, settings: dict[str, int], env: dict[str, str], log: Path, probe: str) -> Iterator[str]:
-    """Serve ``wsgi_app`` with ``make serve`` on a free port; yields its base URL; stops it afterwards."""
+def served(wsgi_app: str, settings: dict[str, int], env: dict[str, str], log: Path, probe: str,
+           memory: dict | None = None) -> Iterator[str]:
+    """Serve ``wsgi_app`` with ``make serve`` on a free port; yields its base URL; stops it afterwards.
+
+    ``memory``, when given, receives the largest resident size of a gunicorn process just before the stop.
+    """
     port = free_port()
     with log.open("ab") as output:
         process = subprocess.Popen(serve_command(port, wsgi_app, settings), cwd=ROOT, env=env, stdout=output,
@@ -210,6 +231,8 @@ def served(wsgi_app: str, settings: dict[str, int], env: dict[str, str], log: Pa
                 raise BenchError(f"{wsgi_app} did not answer within {STARTUP_TIMEOUT} s; see {log}")
             time.sleep(0.3)
         yield base
+        if memory is not None:
+            memory["max_process_rss_mb"] = max(resident_mb(process.pid).values(), default=None)
     finally:
         stop(process)
 
@@ -340,6 +363,7 @@ def run_scenario(name: str, users: int | None = None, duration: int | None = Non
     workdir = Path(tempfile.mkdtemp(prefix=f"qinglan-bench-{name}-"))
     timings: dict[str, float] = {}
     print(f"== {name}: {scenario.DESCRIPTION} ({users} people, {duration} s; work folder {workdir})", flush=True)
+    load_before = os.getloadavg()
     with fresh_database(workdir) as (database_url, database_kind):
         env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32), **SITE_ENV}
         env.pop("LOCUST_SKIP_MONKEY_PATCH", None)
@@ -356,8 +380,10 @@ def run_scenario(name: str, users: int | None = None, duration: int | None = Non
                 ("site", "learning:create_app()", Path(scenario.__file__), "/healthz")):
             print(f"   {label}: serving {wsgi_app}, {users} people for {duration} s ...", flush=True)
             started = time.perf_counter()
-            with served(wsgi_app, settings, env, workdir / f"{label}-server.log", probe) as host:
+            memory: dict = {}
+            with served(wsgi_app, settings, env, workdir / f"{label}-server.log", probe, memory) as host:
                 runs[label] = drive(locustfile, host, load, workdir / label, workdir / f"{label}-locust.log")
+            runs[label].update(memory)
             timings[f"{label}_s"] = round(time.perf_counter() - started, 1)
         checks = scenario.check(app_cli) if hasattr(scenario, "check") else {}
 
@@ -369,6 +395,8 @@ def run_scenario(name: str, users: int | None = None, duration: int | None = Non
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
         "machine": machine(),
+        "machine_load_average": {"before": [round(x, 2) for x in load_before],
+                                 "after": [round(x, 2) for x in os.getloadavg()]},
         "settings": {
             **load, "database": database_kind, **settings, "worker_class": "gthread",
             "server_command": gunicorn_command_line(0, "learning:create_app()", settings).replace(
@@ -439,6 +467,9 @@ def summary(result: dict, path: Path | None = None) -> str:
         lines.append(f"  failed {failure['occurrences']}x {failure['request']}: {failure['error']}")
     if result["site"].get("load_generator_saturated") or result["baseline"].get("load_generator_saturated"):
         lines.append("  Locust reported its CPU above 90%: the load generator, not only the server, was a limit.")
+    lines.append(f"  largest gunicorn process: site {result['site'].get('max_process_rss_mb')} MB, "
+                 f"baseline {result['baseline'].get('max_process_rss_mb')} MB resident; machine load average "
+                 f"before the run {result['machine_load_average']['before'][0]} on {result['machine']['cpus']} cores")
     for check, passed in result["checks"].items():
         lines.append(f"  check {'passed' if passed else 'FAILED'}: {check}")
     lines.append(f"{'PASSED' if result['passed'] else 'FAILED'}" + (f"; results in {path}" if path else ""))
