@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cli.init_app(app)
     backup.init_app(app)
+    importlib.import_module(f"{__name__}.benchmark").init_app(app)  # flask bench (seeding for bench/)
     return app
 
 
