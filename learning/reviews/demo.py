@@ -70,7 +70,8 @@ def _make_cases(rng: random.Random, today: date, users: dict[str, User], squads:
                 if co and co[0].id == lead.id:
                     co = []
             parties = [services.PartyData(
-                name=party, id_number=f"33010019{80 + number % 20:02d}0101{number:03d}{'X' if number % 5 == 0 else '7'}",
+                name=party,
+                id_number=f"33010019{80 + number % 20:02d}0101{number:03d}{'X' if number % 5 == 0 else '7'}",
                 phone=f"1390000{number:04d}", address=f"某某市某某区示例路{number}号",
                 plate=f"浙A{number:05d}" if type_code in ("road_occupation", "outdoor_ads") else "")]
             fine = Decimal(rng.choice([0, 50, 100, 200, 500, 1000, 5000]))
@@ -114,7 +115,8 @@ def _score_cycle(rng: random.Random, cycle, rubric, leave_open: int | None = Non
             entry = services.ScoreInput(
                 failed_veto_ids=[rubric.veto_items[3].id] if vetoed else [],
                 deductions=deductions, findings=findings,
-                summary="主要证据不足，定性依据不充分" if vetoed else ("文书规范，证据链完整" if not deductions else ""),
+                summary=("主要证据不足，定性依据不充分" if vetoed
+                         else "文书规范，证据链完整" if not deductions else ""),
                 is_exemplary=not deductions and not vetoed,
                 is_rectification_requested=position == 4)
             services.submit_score(assignment.reviewer, assignment, entry)

@@ -14,13 +14,22 @@ from .. import charts
 from ..extensions import db
 from ..permissions import can, get_checked, permission_required
 from . import services
-from .forms import AnswerForm, AssignForm, CaseForm, CycleForm, DecisionForm, ErratumForm, ImportForm, RubricForm, \
-    ScoreForm
+from .forms import (
+    AnswerForm,
+    AssignForm,
+    CaseForm,
+    CycleForm,
+    DecisionForm,
+    ErratumForm,
+    ImportForm,
+    RubricForm,
+    ScoreForm,
+)
 from .models import (
     DELIVERY_LABELS,
-    PAYMENT_LABELS,
     GRADE_LABELS,
     NOTICE_STATUS_LABELS,
+    PAYMENT_LABELS,
     PROCEDURE_LABELS,
     Assignment,
     CaseFile,
