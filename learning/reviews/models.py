@@ -453,7 +453,7 @@ class NoticeStatus(enum.StrEnum):
     returned = "returned"
 
 
-NOTICE_STATUS_LABELS = {NoticeStatus.open: _l("Open"), NoticeStatus.answered: _l("Answered"),
+NOTICE_STATUS_LABELS = {NoticeStatus.open: _l("Awaiting rectification"), NoticeStatus.answered: _l("Answered"),
                         NoticeStatus.accepted: _l("Accepted"), NoticeStatus.returned: _l("Returned")}
 
 
