@@ -528,7 +528,7 @@ def load_rubric(rubric_id: int) -> Rubric:
     return db.session.execute(
         sa.select(Rubric).where(Rubric.id == rubric_id).options(
             selectinload(Rubric.veto_items), selectinload(Rubric.problem_tags),
-            selectinload(Rubric.sections).selectinload(RubricSection.criteria))).scalar_one()
+            joinedload(Rubric.sections).joinedload(RubricSection.criteria))).unique().scalar_one()
 
 
 def bands_of(rubric: Rubric) -> scoring.Bands:
@@ -949,6 +949,9 @@ def issue_notices(actor: User, cycle: ReviewCycle, files: Sequence[SampledFile],
                 lines.append(f"- {deduction.criterion.title} (−{deduction.points:g}): {deduction.reason}")
             if assignment.summary:
                 lines.append("- " + assignment.summary)
+        practice = sorted({word for tag in tags for word in tag.question_tags.split(";") if word})
+        if practice:
+            lines.append(_("Practise the questions tagged: %(tags)s", tags="、".join(practice)))
         text = "\n".join(dict.fromkeys(lines)) or _("The file was graded unqualified.")
         db.session.add(RectificationNotice(file=file, case=file.case, text=text, due_on=due_on,
                                            issued_by_id=actor.id))

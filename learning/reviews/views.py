@@ -374,7 +374,13 @@ def _float(value: str) -> float:
 @permission_required("reviews.score")
 def score(assignment_id: int):
     """Score one assigned file against the cycle's rubric: veto items, deductions, problem tags, findings."""
-    assignment = get_checked(Assignment, assignment_id, "reviews.score")
+    _preloaded = db.session.execute(sa.select(Assignment).where(Assignment.id == assignment_id).options(
+        joinedload(Assignment.file).joinedload(SampledFile.cycle),
+        joinedload(Assignment.file).joinedload(SampledFile.case).options(
+            joinedload(CaseFile.squad), selectinload(CaseFile.handlers), selectinload(CaseFile.parties)),
+        selectinload(Assignment.veto_failures), selectinload(Assignment.deductions),
+        selectinload(Assignment.findings))).scalar_one_or_none()
+    assignment = get_checked(Assignment, assignment_id, "reviews.score")  # found in the session, no query
     file = assignment.file
     rubric = services.load_rubric(file.cycle.rubric_id)
     form = ScoreForm(obj=assignment)
@@ -401,9 +407,7 @@ def score(assignment_id: int):
     failed = {v.veto_item_id for v in assignment.veto_failures}
     deductions = {d.criterion_id: d for d in assignment.deductions}
     findings = {f.tag_id: f for f in assignment.findings}
-    case = db.session.execute(sa.select(CaseFile).where(CaseFile.id == file.case_id).options(
-        selectinload(CaseFile.handlers), selectinload(CaseFile.parties))).scalar_one()
-    return render_template("reviews/score.html", assignment=assignment, file=file, case=case, rubric=rubric,
+    return render_template("reviews/score.html", assignment=assignment, file=file, case=file.case, rubric=rubric,
                            form=form, failed=failed, deductions=deductions, findings=findings)
 
 

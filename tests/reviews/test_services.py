@@ -408,3 +408,23 @@ def test_review_scores_weigh_lead_1_and_co_handler_half(ctx):
     record = services.officer_record(ctx.a1.id)
     assert {(r["case_number"], r["month"], r["score"], r["grade"]) for r in record} == {
         ("A-1", "2026-09", 100, "excellent"), ("A-2", "2026-09", 0, "unqualified")}
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+def test_cli_imports_prints_the_rubric_and_opens_a_cycle(app, world, tmp_path):
+    """`flask reviews import` reports rows; `rubric` prints the current one; `open-cycle` draws the sample."""
+    path = tmp_path / "cases.csv"
+    path.write_text(CSV_HEADER + "K-1,某某案,other,general,sq2,b1,b2,,,,,,,2026-09-01,2026-09-05,\n"
+                    "K-2,,other,general,sq2,b1,,,,,,,,,,\n", encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reviews", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "created 1" in result.output and "rejected 1" in result.output
+    assert "veto_items" in runner.invoke(args=["reviews", "rubric"]).output
+    result = runner.invoke(args=["reviews", "open-cycle", "2026-09", "--seed", "9", "--by", "r1"])
+    assert result.exit_code == 0 and "1 files (seed 9)" in result.output
+    assert runner.invoke(args=["reviews", "open-cycle", "2026-09"]).exit_code != 0
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x00")
+    assert runner.invoke(args=["reviews", "import", str(bad)]).exit_code != 0

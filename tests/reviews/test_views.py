@@ -245,3 +245,57 @@ def test_the_bulletin_reads_in_chinese(demo_app):
         month = db.session.execute(sa.select(ReviewCycle.month).where(ReviewCycle.status == "published")).scalar_one()
     page = client.get(f"/reviews/{month}/").get_data(as_text=True)
     assert "评查通报" in page and "中队排名" in page
+
+
+def test_every_review_page_runs_a_fixed_number_of_queries(demo_app):
+    """Lists and pages stay within 15 statements for the reviewer and the cadre."""
+    with demo_app.app_context():
+        cycle_id = db.session.execute(sa.select(ReviewCycle.id).where(ReviewCycle.status == "open")).scalar_one()
+        case_id = db.session.execute(sa.select(CaseFile.id).limit(1)).scalar_one()
+        notice_id = db.session.execute(sa.select(RectificationNotice.id).limit(1)).scalar_one()
+        engine = db.engine
+    pages = {"reviewer": ["/reviews/", "/reviews/cases", f"/reviews/cases/{case_id}", f"/reviews/cycles/{cycle_id}",
+                          "/reviews/queue", "/reviews/notices/all", f"/reviews/notices/{notice_id}", "/reviews/rubric",
+                          f"/reviews/assignments/{_waiting_assignment(demo_app)}", "/"],
+             "cadre": ["/reviews/my-record", "/reviews/notices", "/"]}
+    for username, urls in pages.items():
+        client = demo_app.test_client()
+        client.login(username)
+        for url in urls:
+            statements = []
+
+            def count(*_args, bucket=statements):
+                bucket.append(1)
+
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                assert client.get(url).status_code == 200, url
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+            assert len(statements) <= 15, (url, len(statements))
+
+
+def test_the_assign_page_refuses_a_reviewer_of_the_files_own_squad(app):
+    """Through the page too: a sq1 reviewer cannot be assigned a sq1 file."""
+    from learning.reviews import services
+    from tests.conftest import make_department, make_user
+
+    from .conftest import make_case
+
+    with app.test_request_context():
+        sq1, legal = make_department("sq1"), make_department("legal", kind="section")
+        officer, partner = make_user("a1", department=sq1), make_user("a2", department=sq1)
+        make_user("r1", roles={"reviewer"}, department=legal)
+        squad_reviewer = make_user("rs1", roles={"reviewer"}, department=sq1)
+        make_case("A-1", sq1, officer, [partner])
+        cycle = services.open_cycle(None, "2026-09", 3, 1, seed=1)
+        file_id, cycle_id, rs1 = cycle.files[0].id, cycle.id, squad_reviewer.id
+        db.session.commit()
+    client = app.test_client()
+    assert client.login("r1", "correct horse battery").status_code == 302
+    page = client.post_form(f"/reviews/cycles/{cycle_id}/assign", {"file_id": file_id, "reviewer_id": rs1},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "belongs to the squad" in page
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count(Assignment.id)).where(
+            Assignment.reviewer_id == rs1)).scalar_one() == 0
