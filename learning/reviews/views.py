@@ -401,7 +401,7 @@ def score(assignment_id: int):
             flash(str(exc), "danger")
             return redirect(url_for("reviews.score", assignment_id=assignment_id))
         db.session.commit()
-        flash(_("Score saved: %(total)s (%(grade)s).", total="%g" % assignment.total,
+        flash(_("Score saved: %(total)s (%(grade)s).", total=format(assignment.total, "g"),
                 grade=GRADE_LABELS[assignment.grade]), "success")
         return redirect(url_for("reviews.queue"))
     failed = {v.veto_item_id for v in assignment.veto_failures}

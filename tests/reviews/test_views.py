@@ -55,8 +55,8 @@ def test_reviewer_scores_the_last_file_publishes_and_the_bulletin_appears(demo_a
     assert response.headers["Location"].endswith(f"/reviews/{month}/")
     page = client.get(f"/reviews/{month}/").get_data(as_text=True)
     assert number in page and "Squad ranking" in page and "<svg" in page
-    refused = client.post_form(f"/reviews/assignments/{assignment_id}", _score_form(client, assignment_id,
-                                                                                  summary="改分"), follow_redirects=True)
+    changed = _score_form(client, assignment_id, summary="改分")
+    refused = client.post_form(f"/reviews/assignments/{assignment_id}", changed, follow_redirects=True)
     assert "can no longer be changed" in refused.get_data(as_text=True)
     with demo_app.app_context():
         assert db.session.get(Assignment, assignment_id).summary == "整体规范"
