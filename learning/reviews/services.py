@@ -110,7 +110,7 @@ CASE_FIELDS = ("title", "case_type", "procedure", "facts", "legal_basis", "is_wa
 def case_snapshot(case: CaseFile) -> dict:
     """The audited state of a case file (parties' data is summarised, never copied into the log)."""
     data = {name: getattr(case, name) for name in CASE_FIELDS}
-    data["fine_amount"] = str(case.fine_amount) if case.fine_amount is not None else None
+    data["fine_amount"] = f"{case.fine_amount:.2f}" if case.fine_amount is not None else None
     data.update({
         "case_number": case.case_number, "squad": case.squad.code if case.squad else None,
         "handlers": [(handler.user.username, handler.is_lead) for handler in case.handlers],
@@ -328,7 +328,8 @@ def _parse_case_row(cells: dict[str, str]) -> tuple[dict, list[str]]:
     fields["fine_amount"] = None
     if get("fine_amount"):
         try:
-            fields["fine_amount"] = Decimal(get("fine_amount").replace(",", "").replace("元", ""))
+            fields["fine_amount"] = Decimal(get("fine_amount").replace(",", "").replace("元", "")).quantize(
+                Decimal("0.01"))
             if fields["fine_amount"] < 0:
                 raise InvalidOperation
         except InvalidOperation:
@@ -835,24 +836,25 @@ def build_bulletin(cycle: ReviewCycle) -> dict:
     rows = []
     for file in files:
         case = file.case
-        texts: list[str] = []
+        texts: list[dict] = []
         for assignment in file.assignments:
             if assignment.submitted_at is None:
                 continue
-            for finding in by_assignment.get(assignment.id, []):
-                label = finding.tag.label if finding.tag else ""
-                text = " — ".join(part for part in (label, plain_text(finding.text)) if part)
-                if text and text not in texts:
-                    texts.append(text)
-            if assignment.summary and plain_text(assignment.summary) not in texts:
-                texts.append(plain_text(assignment.summary))
+            found = [(f.tag.label if f.tag else "", (f.tag.label_en or f.tag.label) if f.tag else "",
+                      plain_text(f.text)) for f in by_assignment.get(assignment.id, [])]
+            if assignment.summary:
+                found.append(("", "", plain_text(assignment.summary)))
+            for label, english, text in found:
+                entry = {"label": redact(label), "label_en": redact(english), "text": redact(text)}
+                if (label or text) and entry not in texts:
+                    texts.append(entry)
         rows.append({
             "case_number": redact(case.case_number), "title": redact(plain_text(case.title)),
             "squad": redact(case.squad.name), "case_type": case.case_type, "procedure": str(case.procedure),
             "handlers": [redact(h.user.display_name) for h in case.handlers],
             "total": file.final_total, "grade": str(file.final_grade) if file.final_grade else None,
             "is_vetoed": file.is_vetoed, "is_exemplary": file.is_exemplary,
-            "findings": [redact(text) for text in texts[:5]],
+            "findings": texts[:5],
             "handling_days": case.handling_days,
         })
     rows.sort(key=lambda row: (-(row["total"] or 0), row["case_number"]))

@@ -88,6 +88,8 @@ def test_import_reports_bad_rows_and_is_idempotent(ctx):
         assert word in rejected["Q-3"]
     case = services.find_case("Q-1")
     assert case.procedure == Procedure.quick and case.handling_days == 2 and case.parties[0].plate == "浙A12345"
+    db.session.commit()
+    db.session.expire_all()  # as a later upload would see it: reloaded from the database
     again = services.import_cases(ctx.r1, data, "cases.csv")
     assert again.summary["created"] == 0 and again.summary["unchanged"] == 1
     changed = data.replace(b"200,2026-09-01", b"300,2026-09-01")
