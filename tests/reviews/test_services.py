@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from learning.audit import AuditEvent
 from learning.extensions import db
@@ -27,6 +29,7 @@ from learning.reviews.models import (
 from learning.reviews.services import ReviewError, ScoreInput
 
 from .conftest import make_case
+from .test_redaction import addresses, id_numbers, names, phones, plates
 
 
 @pytest.fixture
@@ -430,3 +433,30 @@ def test_cli_imports_prints_the_rubric_and_opens_a_cycle(app, world, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\x00\x00")
     assert runner.invoke(args=["reviews", "import", str(bad)]).exit_code != 0
+
+
+_months = iter(range(10_000))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.tuples(names, id_numbers, phones, plates, addresses), st.sampled_from([" ", "-", ""]))
+def test_no_party_datum_reaches_a_published_bulletin_whatever_it_is(ctx, party, separator):
+    """Whatever the party's data, typed into a finding (phone split by spaces or dashes), the stored and
+    shown bulletin hold none of it."""
+    index = next(_months)
+    month_start = date(2000 + index // 12, index % 12 + 1, 1)
+    name, id_number, phone, plate, address = party
+    make_case(f"H-{index}", ctx.sq1, ctx.a1, [ctx.a2], filed_on=month_start, closed_on=month_start,
+              parties=[services.PartyData(name, id_number, phone, address, plate)], title=f"{name}违法建设案")
+    cycle = services.open_cycle(ctx.r1, month_start.strftime("%Y-%m"), 3, 1, seed=index)
+    rubric = _rubric(cycle)
+    assignment = cycle.files[0].assignments[0]
+    typed_phone = separator.join([phone[:3], phone[3:7], phone[7:]])
+    services.submit_score(assignment.reviewer, assignment, ScoreInput(
+        findings=[(rubric.problem_tags[0].id, f"当事人{name}，身份证{id_number}，电话{typed_phone}")],
+        summary=f"车辆{plate}停放于{address}"))
+    services.publish_cycle(ctx.r1, cycle)
+    services.add_erratum(ctx.r1, cycle, f"补充：{name}的车牌为{plate}", "补充")
+    for text in (cycle.bulletin, str(services.bulletin_data(cycle))):
+        for term in (name, id_number, phone, typed_phone, plate, address):
+            assert term not in text
