@@ -173,7 +173,7 @@ def save_case(actor: User | None, case: CaseFile | None, *, case_number: str, sq
 
 def cases_query(search: str = "", squad_id: int | None = None, case_type: str | None = None):
     """The case list, newest closing first, filtered as the list screen asks."""
-    query = (sa.select(CaseFile).options(joinedload(CaseFile.squad))
+    query = (sa.select(CaseFile).options(joinedload(CaseFile.squad), selectinload(CaseFile.handlers))
              .order_by(CaseFile.closed_on.desc().nulls_last(), CaseFile.case_number.desc()))
     if search:
         pattern = f"%{search.strip()}%"
@@ -1016,6 +1016,16 @@ def add_erratum(actor: User, cycle: ReviewCycle, text: str, reason: str) -> Erra
     db.session.flush()
     audit.record(actor, "bulletin.erratum", cycle, after={"text": erratum.text, "reason": erratum.reason})
     return erratum
+
+
+def monthly_averages(limit: int = 12) -> list[tuple[str, float]]:
+    """Average final score of each of the last ``limit`` published months, oldest first (one query)."""
+    rows = db.session.execute(
+        sa.select(ReviewCycle.month, sa.func.avg(SampledFile.final_total))
+        .join(SampledFile, SampledFile.cycle_id == ReviewCycle.id)
+        .where(ReviewCycle.status == CycleStatus.published, SampledFile.final_total.is_not(None))
+        .group_by(ReviewCycle.month).order_by(ReviewCycle.month.desc()).limit(limit)).all()
+    return [(month, round(float(average), 1)) for month, average in reversed(rows)]
 
 
 def published_cycles_query():

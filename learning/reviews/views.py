@@ -69,7 +69,11 @@ def index():
     if can(current_user, "reviews.manage"):
         open_cycles = db.session.execute(sa.select(ReviewCycle).where(ReviewCycle.status == "open")
                                          .order_by(ReviewCycle.month.desc()).limit(12)).scalars().all()
-    return render_template("reviews/index.html", page=page, open_cycles=open_cycles)
+    averages = services.monthly_averages()
+    trend = charts.line_chart(_("Average score by month"), [month for month, _avg in averages],
+                              {_("Average score"): [avg for _month, avg in averages]}, range_=(0, 100)) \
+        if len(averages) > 1 else None
+    return render_template("reviews/index.html", page=page, open_cycles=open_cycles, trend=trend)
 
 
 def _cycle_for_month(month: str) -> ReviewCycle:

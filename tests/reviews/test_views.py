@@ -299,3 +299,17 @@ def test_the_assign_page_refuses_a_reviewer_of_the_files_own_squad(app):
     with app.app_context():
         assert db.session.execute(sa.select(sa.func.count(Assignment.id)).where(
             Assignment.reviewer_id == rs1)).scalar_one() == 0
+
+
+def test_the_index_charts_the_average_score_once_two_months_are_published(demo_app):
+    """After publishing the month in progress, the bulletin list shows the monthly trend chart."""
+    client = demo_app.test_client()
+    client.login("reviewer")
+    assert "<svg" not in client.get("/reviews/").get_data(as_text=True)
+    assignment_id = _waiting_assignment(demo_app)
+    client.post_form(f"/reviews/assignments/{assignment_id}", _score_form(client, assignment_id))
+    client.post_form(f"/reviews/cycles/{_open_cycle(demo_app)}/publish")
+    cadre = demo_app.test_client()
+    cadre.login("cadre")
+    page = cadre.get("/reviews/").get_data(as_text=True)
+    assert "<svg" in page and "Average score by month" in page
