@@ -135,8 +135,10 @@ def test_a_learner_cannot_score_or_manage(demo_client):
 def test_a_reviewer_cannot_open_someone_elses_assignment(demo_app):
     """reviewer2's assignment is not reviewer's to score."""
     with demo_app.app_context():
-        other = db.session.execute(sa.select(Assignment.id).join(Assignment.reviewer)
-                                   .where(sa.text("user.username = 'reviewer2'")).limit(1)).scalar_one()
+        from learning.people.models import User
+
+        other = db.session.execute(sa.select(Assignment.id).join(User, Assignment.reviewer_id == User.id)
+                                   .where(User.username == "reviewer2").limit(1)).scalar_one()
     client = demo_app.test_client()
     client.login("reviewer")
     assert client.get(f"/reviews/assignments/{other}").status_code == 403
