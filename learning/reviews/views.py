@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import charts
 from ..extensions import db
+from ..people.models import Department, User
 from ..permissions import can, get_checked, permission_required
 from . import services
 from .forms import (
@@ -46,6 +47,7 @@ bp = Blueprint("reviews", __name__, template_folder="templates", url_prefix="/re
 
 
 def _per_page() -> int:
+    """Rows per page of every list."""
     return current_app.config["PER_PAGE"]
 
 
@@ -77,6 +79,7 @@ def index():
 
 
 def _cycle_for_month(month: str) -> ReviewCycle:
+    """The cycle of ``YYYY-MM`` if the user may read it (404 for a bad or unknown month, else 403)."""
     if not services.MONTH.match(month):
         abort(404)
     cycle = services.find_cycle(month)
@@ -86,6 +89,7 @@ def _cycle_for_month(month: str) -> ReviewCycle:
 
 
 def _bulletin_charts(data: dict) -> dict:
+    """The bulletin's charts, drawn from its frozen (already redacted) figures."""
     handling = data["handling"]
     trend = handling["trend"]
     return {
@@ -158,6 +162,7 @@ def cases():
 
 
 def _fill_case_choices(form: CaseForm) -> None:
+    """Case types, squads and staff for the case form's lists."""
     staff = services.staff_choices()
     form.case_type.choices = [(code, str(label)) for code, label in services.case_type_labels().items()]
     form.squad_id.choices = [(squad.id, squad.name) for squad in services.squads()]
@@ -166,6 +171,7 @@ def _fill_case_choices(form: CaseForm) -> None:
 
 
 def _save_case_form(form: CaseForm, case: CaseFile | None):
+    """Check what the form cannot (parties, date order, unique number) and save; None when refused."""
     parties, problems = services.parse_parties(form.parties.data)
     values = {name: getattr(form, name).data for name in ("discovered_on", "filed_on", "decided_on",
                                                           "delivered_on", "closed_on")}
@@ -177,11 +183,12 @@ def _save_case_form(form: CaseForm, case: CaseFile | None):
     if problems:
         form.parties.errors.extend(problems)
         return None
-    lead = db.session.get(services.User, form.lead_id.data)
-    co = [db.session.get(services.User, user_id) for user_id in form.co_handler_ids.data or []]
+    lead = db.session.get(User, form.lead_id.data)
+    wanted = list(form.co_handler_ids.data or [])
+    found = {user.id: user for user in db.session.execute(sa.select(User).where(User.id.in_(wanted))).scalars()}
+    co = [found.get(user_id) for user_id in wanted]
     case, _status = services.save_case(
-        current_user, case, case_number=form.case_number.data, squad=db.session.get(services.Department,
-                                                                                    form.squad_id.data),
+        current_user, case, case_number=form.case_number.data, squad=db.session.get(Department, form.squad_id.data),
         lead=lead, co_handlers=[user for user in co if user], parties=parties,
         title=form.title.data.strip(), case_type=form.case_type.data, procedure=Procedure(form.procedure.data),
         facts=form.facts.data or "", legal_basis=form.legal_basis.data or "", is_warning=form.is_warning.data,
@@ -326,7 +333,7 @@ def assign(cycle_id: int):
     form.reviewer_id.choices = [(user.id, user.display_name) for user in services.reviewer_pool()]
     if form.validate_on_submit():
         file = db.session.get(SampledFile, form.file_id.data)
-        reviewer = db.session.get(services.User, form.reviewer_id.data)
+        reviewer = db.session.get(User, form.reviewer_id.data)
         if file is None or file.cycle_id != cycle.id or reviewer is None:
             abort(404)
         try:
@@ -368,6 +375,7 @@ def queue():
 
 
 def _float(value: str) -> float:
+    """A number typed into the score form (an impossible -1 when it is not one, which the service refuses)."""
     try:
         return float((value or "0").strip() or 0)
     except ValueError:
