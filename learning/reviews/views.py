@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -411,7 +412,12 @@ def score(assignment_id: int):
         except ReviewError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
-            return redirect(url_for("reviews.score", assignment_id=assignment_id))
+            # Show the form again as it was sent, so nothing typed is lost.
+            return render_template(
+                "reviews/score.html", assignment=assignment, file=file, case=file.case, rubric=rubric, form=form,
+                failed=set(entry.failed_veto_ids),
+                deductions={c: SimpleNamespace(points=p, reason=r) for c, p, r in entry.deductions if p or r},
+                findings={t: SimpleNamespace(text=text) for t, text in entry.findings})
         db.session.commit()
         flash(_("Score saved: %(total)s (%(grade)s).", total=format(assignment.total, "g"),
                 grade=GRADE_LABELS[assignment.grade]), "success")

@@ -62,6 +62,20 @@ def test_reviewer_scores_the_last_file_publishes_and_the_bulletin_appears(demo_a
         assert db.session.get(Assignment, assignment_id).summary == "整体规范"
 
 
+def test_a_refused_score_keeps_what_the_reviewer_typed(demo_app):
+    """A deduction without its reason is refused, and the form comes back with the points and notes typed."""
+    client = demo_app.test_client()
+    client.login("reviewer")
+    assignment_id = _waiting_assignment(demo_app)
+    data = _score_form(client, assignment_id, summary="卷面基本规范")
+    reason_key = next(key for key in data if key.startswith("reason-"))
+    data[reason_key] = ""
+    page = client.post_form(f"/reviews/assignments/{assignment_id}", data).get_data(as_text=True)
+    assert "Every deduction needs a reason." in page and "卷面基本规范" in page and 'value="3"' in page
+    with demo_app.app_context():
+        assert db.session.get(Assignment, assignment_id).submitted_at is None
+
+
 def test_publishing_with_files_still_unscored_is_refused(demo_client):
     """The demo cycle in progress has one file waiting: publishing says so and changes nothing."""
     demo_client.login("reviewer")
