@@ -460,3 +460,46 @@ def test_no_party_datum_reaches_a_published_bulletin_whatever_it_is(ctx, party, 
     for text in (cycle.bulletin, str(services.bulletin_data(cycle))):
         for term in (name, id_number, phone, typed_phone, plate, address):
             assert term not in text
+
+
+def test_import_reads_xlsx(ctx):
+    """An .xlsx workbook imports like a CSV, dates as real cells included."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["案号", "案由", "案件类型", "程序", "中队", "主办人", "协办人", "立案日期", "结案日期"])
+    sheet.append(["X-1", "某某垃圾分类案", "垃圾分类", "快办", "sq2", "b1", "b2", date(2026, 9, 1), date(2026, 9, 2)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = services.import_cases(ctx.r1, buffer.getvalue(), "cases.xlsx")
+    assert report.summary["created"] == 1, report.rows
+    assert services.find_case("X-1").handling_days == 1
+
+
+def test_case_types_are_configurable(app, ctx):
+    """With REVIEWS_CASE_TYPES set, its codes are accepted and the built-in ones no longer are."""
+    app.config["REVIEWS_CASE_TYPES"] = {"noise": "噪声污染", "other": "其他"}
+    data = (CSV_HEADER + "N-1,某某噪声案,noise,general,sq1,a1,a2,,,,,,,,2026-09-05,\n"
+            "N-2,某某垃圾案,garbage,general,sq1,a1,a2,,,,,,,,2026-09-05,\n").encode()
+    report = services.import_cases(ctx.r1, data, "cases.csv")
+    assert [row.status for row in report.rows] == ["created", "rejected"]
+    assert services.case_type_label("noise") == "噪声污染"
+
+
+def test_scores_publishing_and_rescoring_are_audited(ctx):
+    """Each score, each change of a score and the publication land in the audit log with before and after."""
+    make_case("A-1", ctx.sq1, ctx.a1, [ctx.a2])
+    cycle, files = _cycle_with(ctx, None)
+    criterion = _criterion(_rubric(cycle))
+    assignment = files[0].assignments[0]
+    services.submit_score(assignment.reviewer, assignment, ScoreInput())
+    services.submit_score(assignment.reviewer, assignment, ScoreInput(deductions=[(criterion.id, 2, "缺页码")]))
+    services.publish_cycle(ctx.r1, cycle)
+    events = db.session.execute(sa.select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+    actions = [event.action for event in events]
+    assert {"cycle.opened", "review.scored", "review.rescored", "cycle.published"} <= set(actions)
+    rescored = next(event for event in events if event.action == "review.rescored")
+    assert rescored.before_data["total"] == 100 and rescored.after_data["total"] == 98
