@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -15,6 +16,7 @@ from .. import charts
 from ..extensions import db
 from ..people.models import Department, User
 from ..permissions import can, get_checked, permission_required
+from ..tables import export_response
 from . import services
 from .forms import (
     AnswerForm,
@@ -126,6 +128,25 @@ def bulletin_print(month: str):
     data = services.bulletin_data(cycle)
     return render_template("reviews/bulletin_print.html", cycle=cycle, data=data, charts=_bulletin_charts(data),
                            printing=True)
+
+
+@bp.route("/<month>/export")
+@permission_required("reviews.read_bulletin")
+def bulletin_export(month: str):
+    """The bulletin's table of reviewed files as .xlsx or .csv (the same redacted texts as the page)."""
+    cycle = _cycle_for_month(month)
+    if not cycle.is_published:
+        abort(404)
+    data = services.bulletin_data(cycle)
+    english = str(get_locale()) == "en"
+    headers = [_("Case number"), _("Title"), _("Squad"), _("Handlers"), _("Score"), _("Grade"), _("Exemplary"),
+               _("Key findings")]
+    rows = [[row["case_number"], row["title"], row["squad"], "、".join(row["handlers"]), row["total"],
+             str(GRADE_LABELS[row["grade"]]) if row["grade"] else "", row["is_exemplary"],
+             "；".join(" — ".join(part for part in ((f["label_en"] if english else f["label"]), f["text"]) if part)
+                      for f in row["findings"])]
+            for row in data["files"]]
+    return export_response(headers, rows, f"bulletin-{cycle.month}", request.args.get("fmt", "xlsx"))
 
 
 @bp.route("/<month>/errata", methods=["POST"])

@@ -55,6 +55,7 @@ ROUTES = [
     Route("reviews.index", "/reviews/", everyone()),
     Route("reviews.bulletin", lambda w: f"/reviews/{_published(w)}/", everyone()),
     Route("reviews.bulletin_print", lambda w: f"/reviews/{_published(w)}/print", everyone()),
+    Route("reviews.bulletin_export", lambda w: f"/reviews/{_published(w)}/export?fmt=csv", everyone()),
     Route("reviews.add_erratum", lambda w: f"/reviews/{_published(w)}/errata", only("reviewer", status=302),
           method="POST", data={"text": "更正", "reason": "录入错误"}),
     Route("reviews.cases", "/reviews/cases", REVIEWER),

@@ -98,6 +98,10 @@ def test_the_bulletin_and_print_view_show_no_party_data(demo_app):
         assert "＊＊" in page
         assert [term for term in terms if term in page] == []
     assert "navbar" not in client.get(f"/reviews/{month}/print").get_data(as_text=True)
+    exported = client.get(f"/reviews/{month}/export?fmt=csv").get_data().decode("utf-8-sig")
+    assert "综执罚" in exported and "＊＊" in exported
+    assert [term for term in terms if term in exported] == []
+    assert client.get(f"/reviews/{month}/export?fmt=xlsx").mimetype.endswith("spreadsheetml.sheet")
 
 
 def test_the_bulletin_page_runs_a_fixed_number_of_queries(demo_app):
