@@ -289,7 +289,8 @@ def save_manual_scores(actor, evaluation: Evaluation, entries: dict[int, tuple[f
         if row is None or row.kind != CriterionKind.manual:
             continue
         if points is not None and not 0 <= points <= row.max_points:
-            problems.append(_("%(name)s: give 0 to %(max)s points.", name=row.name, max=f"{row.max_points:g}"))
+            maximum = f"{row.max_points:g}"
+            problems.append(_("%(name)s: give 0 to %(max)s points.", name=row.name, max=maximum))
     if problems:
         return problems
     for row_id, (points, note) in entries.items():
