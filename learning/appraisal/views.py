@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import audit, charts
 from ..extensions import db
@@ -61,6 +61,7 @@ from .models import (
     EvaluationStatus,
     LegalRating,
     PeriodType,
+    RecruitmentPosition,
     RecruitmentRound,
     RuleKind,
     Scheme,
@@ -105,7 +106,8 @@ def mine():
     """One's own finalised evaluations, scorecards and (for auxiliary staff) registry record."""
     page = db.paginate(services.own_evaluations(current_user.id), per_page=_per_page(), error_out=False)
     cards = db.session.execute(
-        sa.select(Scorecard).join(ScorecardPeriod).where(Scorecard.user_id == current_user.id)
+        sa.select(Scorecard).join(ScorecardPeriod).options(contains_eager(Scorecard.period))
+        .where(Scorecard.user_id == current_user.id)
         .order_by(ScorecardPeriod.start.desc()).limit(12)).scalars().all()
     labels, series = scorecard.trend(current_user.id)
     chart = charts.line_chart(_("My scorecard over the periods"), labels, series, range_=(0, 100)) \
@@ -779,7 +781,9 @@ def _applicant_form(item: RecruitmentRound) -> ApplicantForm:
 @permission_required("people.registry")
 def round_detail(round_id: int):
     """A round: positions and places, rules, and each position's applicants ranked by weighted total."""
-    item = db.get_or_404(RecruitmentRound, round_id)
+    item = db.get_or_404(RecruitmentRound, round_id, options=[
+        selectinload(RecruitmentRound.positions).joinedload(RecruitmentPosition.department),
+        selectinload(RecruitmentRound.rules)])
     hire_form = HireForm()
     hire_form.hired_on.data = max(item.closes_on, date.today())
     return render_template("appraisal/round.html", round=item, ranking=recruitment.ranking(item),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-
 from learning.appraisal.models import (
     Appeal,
     Applicant,

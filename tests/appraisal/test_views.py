@@ -239,3 +239,37 @@ def test_legal_rating_by_the_reviewer(demo_app):
                                     "rubric_reversals": "20", "note": "良好"})
     assert good.status_code == 302
     assert "90" in reviewer.get(f"/appraisal/scorecards/periods/{period_id}/legal").get_data(as_text=True)
+
+
+def test_pages_run_a_small_fixed_number_of_queries(demo_app):
+    """Every appraisal page runs at most 15 SQL statements with the demo data."""
+    from sqlalchemy import event
+
+    from tests.route_matrix import World
+
+    from .route_matrix import ROUTES
+
+    counter = {"n": 0}
+
+    def count(*_args, **_kwargs):
+        counter["n"] += 1
+
+    clients = {}
+    with demo_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for route in ROUTES:
+            if route.method != "GET":
+                continue
+            role = "hr" if "hr" in route.allowed else next(iter(route.allowed))
+            if role not in clients:
+                clients[role] = demo_app.test_client()
+                clients[role].login(role)
+            with demo_app.app_context():
+                url = route.url(World()) if callable(route.url) else route.url
+            counter["n"] = 0
+            assert clients[role].get(url).status_code == 200, url
+            assert counter["n"] <= 15, f"{url}: {counter['n']} statements"
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
