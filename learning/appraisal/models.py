@@ -356,7 +356,7 @@ class AppealStatus(enum.StrEnum):
     rejected = "rejected"
 
 
-APPEAL_STATUS_LABELS = {AppealStatus.open: _l("Open"), AppealStatus.upheld: _l("Upheld"),
+APPEAL_STATUS_LABELS = {AppealStatus.open: _l("Waiting for an answer"), AppealStatus.upheld: _l("Upheld"),
                         AppealStatus.rejected: _l("Rejected")}
 
 

@@ -432,8 +432,8 @@ def _ranking_page(period: ScorecardPeriod, template: str, **extra):
     page = db.paginate(scorecard.ranking_query(period, department_id), per_page=_per_page(), error_out=False)
     top = db.session.execute(scorecard.ranking_query(period).where(Scorecard.total.is_not(None)).limit(15)
                              ).unique().scalars().all()
-    chart = charts.horizontal_bar_chart(_("Bureau ranking (top 15)"),
-                                        [(card.user.display_name, card.total) for card in top]) if top else None
+    bars = [(card.user.display_name, card.total) for card in reversed(top)]  # pygal draws the first at the bottom
+    chart = charts.horizontal_bar_chart(_("Bureau ranking (top 15)"), bars) if top else None
     return render_template(template, period=period, page=page, chart=chart, department_id=department_id,
                            departments=people_services.departments(), **extra)
 
