@@ -133,7 +133,8 @@ class SchemeForm(FlaskForm):
     position = StringField(_l("Position (auxiliary staff; empty: every position)"),
                            validators=[Optional(), Length(max=64)])
     period_type = SelectField(_l("Period"), choices=_choices(PERIOD_TYPE_LABELS))
-    gate_cap = StringField(_l("Best grade when the integrity gate fails"), validators=[Optional(), Length(max=40)])
+    gate_cap = SelectField(_l("Best grade when the integrity gate fails"), validators=[Optional()],
+                           description=_l("Choose among the scheme's grade bands once they are added."))
     submit = SubmitField(_l("Save"))
 
 

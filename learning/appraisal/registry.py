@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from .. import audit
 from ..extensions import db
 from ..people.models import StaffCategory, User
-from ..people.services import ImportReport, RowResult, find_department, find_user
+from ..people.services import ImportReport, RowResult, find_department, find_user, set_active
 from ..tables import TableError, read_table, require_columns
 from .models import (
     EDUCATION_LABELS,
@@ -228,6 +228,7 @@ def register(actor, **fields) -> AuxiliaryStaff:
     _assign(record, fields)
     db.session.add(record)
     db.session.flush()
+    _close_account_of_leaver(actor, record)
     audit.record(actor, "registry.created", record, after=snapshot(record))
     return record
 
@@ -237,6 +238,7 @@ def update(actor, record: AuxiliaryStaff, **fields) -> bool:
     before = snapshot(record)
     _assign(record, fields)
     db.session.flush()
+    _close_account_of_leaver(actor, record)
     after = snapshot(record)
     if before == after:
         return False
@@ -256,8 +258,12 @@ def _assign(record: AuxiliaryStaff, fields: dict) -> None:
     if record.status == StaffStatus.active:
         record.left_on = None
         record.left_reason = None
+
+
+def _close_account_of_leaver(actor, record: AuxiliaryStaff) -> None:
+    """Someone who has left can no longer sign in (through the people service: audited, sessions ended)."""
     if record.user is not None and record.status == StaffStatus.left and record.user.is_active_account:
-        record.user.is_active_account = False
+        set_active(actor, record.user, False)
 
 
 def registry_query(search: str = "", status: str | None = "active"):

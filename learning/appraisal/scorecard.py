@@ -190,6 +190,7 @@ def compute_period(actor, period: ScorecardPeriod) -> int:
 def _rank(cards: list[Scorecard]) -> None:
     """Store each scorecard's rank in the bureau and in its department (equal totals share a rank)."""
     def assign(group: list[Scorecard], attribute: str) -> None:
+        """Rank ``group`` by total into ``attribute``; people without a total get no rank."""
         ordered = sorted((card for card in group if card.total is not None), key=lambda card: -card.total)
         for index, card in enumerate(ordered):
             same = index and ordered[index - 1].total == card.total

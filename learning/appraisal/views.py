@@ -292,6 +292,7 @@ def edit_scheme(scheme_id: int | None = None):
     """Create a scheme or change its heading."""
     scheme = db.get_or_404(Scheme, scheme_id) if scheme_id else None
     form = SchemeForm(obj=scheme)
+    form.gate_cap.choices = [("", "—")] + [(band.name, band.name) for band in (scheme.bands if scheme else [])]
     if request.method == "GET" and scheme:
         form.audience.data, form.period_type.data = scheme.audience.value, scheme.period_type.value
     if form.validate_on_submit():

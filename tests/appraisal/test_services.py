@@ -122,6 +122,17 @@ def test_invalid_id_and_phone_and_duplicates_are_refused(rctx):
                                                               "position": "x", "hired_on": date(2024, 1, 1)}))
 
 
+def test_leaving_closes_the_account(rctx):
+    """Marking a registered person as left deactivates their account, audited by the people service."""
+    hr = make_user("hr1", roles={"hr"})
+    user = make_user("a1", category="auxiliary")
+    record = _register(hr, user=user)
+    registry.update(hr, record, status=StaffStatus.left, left_on=date(2026, 5, 31), left_reason="合同到期")
+    assert not user.is_active_account
+    assert db.session.execute(sa.select(AuditEvent.action).where(AuditEvent.target_type == "User")
+                              ).scalars().all() == ["account.updated"]
+
+
 def test_contracts_ending_within_60_days(rctx):
     """Active staff whose contract ends in the next 60 days are listed, soonest first; others are not."""
     hr = make_user("hr1", roles={"hr"})
@@ -235,7 +246,10 @@ def test_a_finalised_evaluation_never_changes(rctx, stand_ins):
     stand_ins.set("training_hours", {person.id: 10.0})
     stand_ins.set("test_average", {person.id: 80.0})
     stand_ins.set("signed_current_letters", {person.id: True})
+    stand_ins.set("review_scores", {person.id: 75.0})
     scheme = _scheme(hr, stand_ins)
+    services.add_criterion(hr, scheme, name="案卷评查", max_points=20, kind=CriterionKind.computed,
+                           source="review_scores")
     services.open_evaluations(hr, scheme, 2026, 2)
     evaluation = db.session.execute(sa.select(Evaluation)).scalar_one()
     with pytest.raises(services.AppraisalError):
@@ -244,8 +258,9 @@ def test_a_finalised_evaluation_never_changes(rctx, stand_ins):
     services.finalise(hr, evaluation)
     db.session.commit()
     frozen = services.snapshot(evaluation)
-    assert (evaluation.total, evaluation.grade) == (90.0, "优秀")
+    assert (evaluation.total, evaluation.max_total, evaluation.grade) == (105.0, 120.0, "优秀")
 
+    stand_ins.set("review_scores", {person.id: 10.0})
     stand_ins.set("training_hours", {person.id: 0.0})
     stand_ins.set("test_average", {person.id: 10.0})
     stand_ins.set("signed_current_letters", {person.id: False})
@@ -463,3 +478,20 @@ def test_applicants_are_purged_after_retention_keeping_counts(app, rctx):
     assert (position.applicant_count, position.hired_count) == (2, 1)
     assert round_.purged_at is not None
     assert db.session.execute(sa.select(sa.func.count(EligibilityRule.id))).scalar_one() == 1
+
+
+def test_applicant_import_reports_failing_rules_and_bad_rows(rctx):
+    """Imported applicants are entered with the rules they fail noted; an unknown position is rejected."""
+    hr = make_user("hr1", roles={"hr"})
+    round_, position = _round(hr)
+    text = ("姓名,性别,身份证号,手机,学历,报考岗位\n"
+            f"甲某,女,{fictional_id(date(1999, 1, 1), 41)},13700004101,初中,巡查辅助员\n"
+            f"乙某,男,{fictional_id(date(1999, 1, 1), 42)},13700004102,本科,巡查辅助员\n"
+            f"丙某,男,{fictional_id(date(1999, 1, 1), 43)},13700004103,本科,司机\n")
+    report = recruitment.import_applicants(hr, round_, text.encode("utf-8"), "applicants.csv")
+    assert report.summary == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert "Education at least Senior secondary" in report.rows[0].note
+    assert report.rows[1].note == ""
+    assert any("司机" in reason for reason in report.rows[2].reasons)
+    again = recruitment.import_applicants(hr, round_, text.encode("utf-8"), "applicants.csv")
+    assert again.summary["rejected"] == 3  # each person applies once per round

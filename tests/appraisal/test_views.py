@@ -273,3 +273,39 @@ def test_pages_run_a_small_fixed_number_of_queries(demo_app):
             assert counter["n"] <= 15, f"{url}: {counter['n']} statements"
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_registry_import_page_reports_rows(demo_client):
+    """HR uploads a registry CSV through the page and sees each row's outcome, numbers masked."""
+    from learning.appraisal.demo import fictional_id
+
+    demo_client.login("hr")
+    number = fictional_id(date(1996, 9, 9), 77)
+    data = ("姓名,性别,身份证号,手机,岗位,入职日期,学历\n"
+            f"吴某某,男,{number},13600007777,巡查辅助员,2026-10-01,大专\n").encode()
+    page = demo_client.post_form("/appraisal/registry/import", {"file": (io.BytesIO(data), "registry.csv")},
+                                 content_type="multipart/form-data").get_data(as_text=True)
+    assert "Created 1" in page and registry_mask(number) in page and number not in page
+
+
+def registry_mask(number: str) -> str:
+    """The masked form of an ID number."""
+    from learning.appraisal.registry import mask_id_number
+
+    return mask_id_number(number)
+
+
+def test_scheme_gate_cap_is_chosen_among_its_bands(demo_client):
+    """Editing a scheme offers its bands as the cap for a failed integrity gate, and saves the choice."""
+    demo_client.login("hr")
+    with demo_client.application.app_context():
+        from learning.appraisal.models import Scheme
+
+        scheme_id = db.session.execute(sa.select(Scheme.id).order_by(Scheme.id)).scalars().first()
+    page = demo_client.get(f"/appraisal/schemes/{scheme_id}/edit").get_data(as_text=True)
+    assert '<option selected value="称职">' in page or 'value="称职" selected' in page
+    response = demo_client.post_form(f"/appraisal/schemes/{scheme_id}/edit", {
+        "name": "巡查辅助员季度考核细则", "audience": "auxiliary", "position": "巡查辅助员", "period_type": "quarterly",
+        "gate_cap": "基本称职"})
+    assert response.status_code == 302
+    assert "基本称职" in demo_client.get(f"/appraisal/schemes/{scheme_id}").get_data(as_text=True)
