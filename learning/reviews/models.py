@@ -224,11 +224,11 @@ class RubricSection(_Localized, db.Model):
     max_points: Mapped[float] = mapped_column()
 
     rubric: Mapped[Rubric] = relationship(back_populates="sections")
-    criteria: Mapped[list[Criterion]] = relationship(
-        back_populates="section", cascade="all, delete-orphan", order_by="Criterion.position")
+    criteria: Mapped[list[RubricCriterion]] = relationship(
+        back_populates="section", cascade="all, delete-orphan", order_by="RubricCriterion.position")
 
 
-class Criterion(_Localized, db.Model):
+class RubricCriterion(_Localized, db.Model):
     """A criterion of a section, with its maximum points; scored by deductions."""
 
     __tablename__ = "review_criterion"
@@ -342,7 +342,7 @@ class SampledFile(db.Model):
 
     cycle: Mapped[ReviewCycle] = relationship(back_populates="files")
     case: Mapped[CaseFile] = relationship()
-    assignments: Mapped[list[Assignment]] = relationship(back_populates="file", order_by="Assignment.id")
+    assignments: Mapped[list[ReviewAssignment]] = relationship(back_populates="file", order_by="ReviewAssignment.id")
 
 
 class AssignmentKind(enum.StrEnum):
@@ -352,7 +352,7 @@ class AssignmentKind(enum.StrEnum):
     recheck = "recheck"
 
 
-class Assignment(db.Model):
+class ReviewAssignment(db.Model):
     """One reviewer's review of one sampled file, and the score they gave it."""
 
     __tablename__ = "review_assignment"
@@ -392,7 +392,7 @@ class VetoFailure(db.Model):
                                                index=True)
     veto_item_id: Mapped[int] = mapped_column(sa.ForeignKey("review_veto_item.id"))
 
-    assignment: Mapped[Assignment] = relationship(back_populates="veto_failures")
+    assignment: Mapped[ReviewAssignment] = relationship(back_populates="veto_failures")
     veto_item: Mapped[VetoItem] = relationship()
 
 
@@ -408,8 +408,8 @@ class Deduction(db.Model):
     points: Mapped[float] = mapped_column()
     reason: Mapped[str] = mapped_column(sa.Text)
 
-    assignment: Mapped[Assignment] = relationship(back_populates="deductions")
-    criterion: Mapped[Criterion] = relationship()
+    assignment: Mapped[ReviewAssignment] = relationship(back_populates="deductions")
+    criterion: Mapped[RubricCriterion] = relationship()
 
 
 class Finding(db.Model):
@@ -423,7 +423,7 @@ class Finding(db.Model):
     tag_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_problem_tag.id"), index=True)
     text: Mapped[str] = mapped_column(sa.Text, default="")
 
-    assignment: Mapped[Assignment] = relationship(back_populates="findings")
+    assignment: Mapped[ReviewAssignment] = relationship(back_populates="findings")
     tag: Mapped[ProblemTag | None] = relationship(lazy="joined")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import permissions
-from .models import Assignment, RectificationNotice, ReviewCycle
+from .models import ReviewAssignment, RectificationNotice, ReviewCycle
 
 
 def _has(user, permission: str) -> bool:
@@ -11,9 +11,9 @@ def _has(user, permission: str) -> bool:
 
 
 @permissions.object_rule("reviews.score")
-def can_score(user, assignment: Assignment) -> bool:
+def can_score(user, assignment: ReviewAssignment) -> bool:
     """A reviewer scores only a file assigned to them, never one of their own squad or one they handled."""
-    if not _has(user, "reviews.score") or not isinstance(assignment, Assignment):
+    if not _has(user, "reviews.score") or not isinstance(assignment, ReviewAssignment):
         return False
     if assignment.reviewer_id != user.id:
         return False

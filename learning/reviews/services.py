@@ -29,12 +29,12 @@ from ..people.services import ImportReport, RowResult, find_department, find_use
 from ..tables import TableError, read_table, require_columns
 from . import scoring
 from .models import (
-    Assignment,
+    ReviewAssignment,
     AssignmentKind,
     CaseFile,
     CaseHandler,
     CaseParty,
-    Criterion,
+    RubricCriterion,
     CycleStatus,
     Deduction,
     DeliveryChannel,
@@ -473,7 +473,7 @@ def create_rubric(actor: User | None, text: str) -> Rubric:
                             max_points=float(section["max_points"]))
         for number, criterion in enumerate(section["criteria"]):
             c_label, c_english = _label_pair(criterion, "")
-            row.criteria.append(Criterion(position=number, label=c_label, label_en=c_english,
+            row.criteria.append(RubricCriterion(position=number, label=c_label, label_en=c_english,
                                           max_points=float(criterion["max_points"])))
         rubric.sections.append(row)
     for position, item in enumerate(spec.get("problem_tags") or []):
@@ -617,13 +617,13 @@ def _assign_all(cycle: ReviewCycle, pool: list[User], seed: int) -> None:
         eligible = [user for user in pool if eligibility_problem(user, file.case) is None]
         eligible.sort(key=lambda user: (load[user.id], tiebreak[user.id]))
         for reviewer in eligible[: cycle.reviewers_per_file]:
-            file.assignments.append(Assignment(reviewer=reviewer, kind=AssignmentKind.primary))
+            file.assignments.append(ReviewAssignment(reviewer=reviewer, kind=AssignmentKind.primary))
             load[reviewer.id] += 1
     db.session.flush()
 
 
 def assign_reviewer(actor: User | None, file: SampledFile, reviewer: User,
-                    kind: AssignmentKind = AssignmentKind.primary) -> Assignment:
+                    kind: AssignmentKind = AssignmentKind.primary) -> ReviewAssignment:
     """Assign ``reviewer`` to a sampled file; refused for their own squad, their own cases, twice,
     or in a published cycle."""
     if file.cycle.is_published:
@@ -633,7 +633,7 @@ def assign_reviewer(actor: User | None, file: SampledFile, reviewer: User,
         raise ReviewError(problem)
     if any(assignment.reviewer_id == reviewer.id for assignment in file.assignments):
         raise ReviewError(_("%(name)s is assigned to this file already.", name=reviewer.display_name))
-    assignment = Assignment(reviewer=reviewer, kind=kind)
+    assignment = ReviewAssignment(reviewer=reviewer, kind=kind)
     file.assignments.append(assignment)
     db.session.flush()
     audit.record(actor, "review.assigned", assignment, after={"file": file.case.case_number,
@@ -653,7 +653,7 @@ class ScoreInput:
     is_rectification_requested: bool = False
 
 
-def submit_score(actor: User, assignment: Assignment, entry: ScoreInput) -> Assignment:
+def submit_score(actor: User, assignment: ReviewAssignment, entry: ScoreInput) -> ReviewAssignment:
     """Record (or replace) a reviewer's score of a file, then settle the file's grade.
 
     Refused once the cycle is published, for anyone but the assigned reviewer, and for a file of the
@@ -708,7 +708,7 @@ def submit_score(actor: User, assignment: Assignment, entry: ScoreInput) -> Assi
     return assignment
 
 
-def _score_snapshot(assignment: Assignment) -> dict:
+def _score_snapshot(assignment: ReviewAssignment) -> dict:
     return {"total": assignment.total, "grade": str(assignment.grade) if assignment.grade else None,
             "vetoed": assignment.is_vetoed, "deductions": [(d.criterion_id, d.points, d.reason)
                                                            for d in assignment.deductions],
@@ -756,13 +756,13 @@ def cycle_files(cycle: ReviewCycle):
 
 def queue_query(user: User, include_done: bool = False):
     """The assignments of ``user`` in open cycles, oldest first."""
-    query = (sa.select(Assignment).join(SampledFile).join(ReviewCycle)
-             .where(Assignment.reviewer_id == user.id, ReviewCycle.status == CycleStatus.open)
-             .options(joinedload(Assignment.file).joinedload(SampledFile.case).joinedload(CaseFile.squad),
-                      joinedload(Assignment.file).joinedload(SampledFile.cycle))
-             .order_by(Assignment.submitted_at.is_not(None), ReviewCycle.month, Assignment.id))
+    query = (sa.select(ReviewAssignment).join(SampledFile).join(ReviewCycle)
+             .where(ReviewAssignment.reviewer_id == user.id, ReviewCycle.status == CycleStatus.open)
+             .options(joinedload(ReviewAssignment.file).joinedload(SampledFile.case).joinedload(CaseFile.squad),
+                      joinedload(ReviewAssignment.file).joinedload(SampledFile.cycle))
+             .order_by(ReviewAssignment.submitted_at.is_not(None), ReviewCycle.month, ReviewAssignment.id))
     if not include_done:
-        query = query.where(Assignment.submitted_at.is_(None))
+        query = query.where(ReviewAssignment.submitted_at.is_(None))
     return query
 
 
@@ -859,12 +859,12 @@ def build_bulletin(cycle: ReviewCycle) -> dict:
         })
     rows.sort(key=lambda row: (-(row["total"] or 0), row["case_number"]))
     problem_rows = db.session.execute(
-        sa.select(ProblemTag.label, ProblemTag.label_en, sa.func.count(sa.distinct(Assignment.file_id)))
+        sa.select(ProblemTag.label, ProblemTag.label_en, sa.func.count(sa.distinct(ReviewAssignment.file_id)))
         .select_from(Finding).join(ProblemTag, Finding.tag_id == ProblemTag.id)
-        .join(Assignment, Finding.assignment_id == Assignment.id).join(SampledFile)
-        .where(SampledFile.cycle_id == cycle.id, Assignment.submitted_at.is_not(None))
+        .join(ReviewAssignment, Finding.assignment_id == ReviewAssignment.id).join(SampledFile)
+        .where(SampledFile.cycle_id == cycle.id, ReviewAssignment.submitted_at.is_not(None))
         .group_by(ProblemTag.id, ProblemTag.label, ProblemTag.label_en)
-        .order_by(sa.func.count(sa.distinct(Assignment.file_id)).desc(), ProblemTag.label)).all()
+        .order_by(sa.func.count(sa.distinct(ReviewAssignment.file_id)).desc(), ProblemTag.label)).all()
     ranking_rows = db.session.execute(
         sa.select(Department.name, sa.func.count(SampledFile.id), sa.func.avg(SampledFile.final_total),
                   sa.func.sum(sa.case((SampledFile.final_grade == Grade.excellent, 1), else_=0)),
@@ -1138,8 +1138,8 @@ def record_findings(file_ids: Sequence[int]) -> dict[int, list[str]]:
     if not file_ids:
         return {}
     rows = db.session.execute(
-        sa.select(Assignment.file_id, Finding).join(Finding, Finding.assignment_id == Assignment.id)
-        .where(Assignment.file_id.in_(file_ids), Assignment.submitted_at.is_not(None))
+        sa.select(ReviewAssignment.file_id, Finding).join(Finding, Finding.assignment_id == ReviewAssignment.id)
+        .where(ReviewAssignment.file_id.in_(file_ids), ReviewAssignment.submitted_at.is_not(None))
         .options(joinedload(Finding.tag)).order_by(Finding.id)).all()
     case_ids = db.session.execute(sa.select(SampledFile.case_id).where(SampledFile.id.in_(file_ids))).scalars()
     redact = Redactor(party_terms(case_ids))

@@ -35,7 +35,7 @@ from .models import (
     NOTICE_STATUS_LABELS,
     PAYMENT_LABELS,
     PROCEDURE_LABELS,
-    Assignment,
+    ReviewAssignment,
     CaseFile,
     DeliveryChannel,
     PaymentChannel,
@@ -408,13 +408,13 @@ def _float(value: str) -> float:
 @permission_required("reviews.score")
 def score(assignment_id: int):
     """Score one assigned file against the cycle's rubric: veto items, deductions, problem tags, findings."""
-    _preloaded = db.session.execute(sa.select(Assignment).where(Assignment.id == assignment_id).options(
-        joinedload(Assignment.file).joinedload(SampledFile.cycle),
-        joinedload(Assignment.file).joinedload(SampledFile.case).options(
+    _preloaded = db.session.execute(sa.select(ReviewAssignment).where(ReviewAssignment.id == assignment_id).options(
+        joinedload(ReviewAssignment.file).joinedload(SampledFile.cycle),
+        joinedload(ReviewAssignment.file).joinedload(SampledFile.case).options(
             joinedload(CaseFile.squad), selectinload(CaseFile.handlers), selectinload(CaseFile.parties)),
-        selectinload(Assignment.veto_failures), selectinload(Assignment.deductions),
-        selectinload(Assignment.findings))).scalar_one_or_none()
-    assignment = get_checked(Assignment, assignment_id, "reviews.score")  # found in the session, no query
+        selectinload(ReviewAssignment.veto_failures), selectinload(ReviewAssignment.deductions),
+        selectinload(ReviewAssignment.findings))).scalar_one_or_none()
+    assignment = get_checked(ReviewAssignment, assignment_id, "reviews.score")  # found in the session, no query
     file = assignment.file
     rubric = services.load_rubric(file.cycle.rubric_id)
     form = ScoreForm(obj=assignment)

@@ -14,10 +14,10 @@ pytestmark = pytest.mark.browser
 
 def _waiting(app):
     """The case number, month and a party name of the file left in the demo reviewer's queue."""
-    from learning.reviews.models import Assignment
+    from learning.reviews.models import ReviewAssignment
 
     with app.app_context():
-        assignment = db.session.execute(sa.select(Assignment).where(Assignment.submitted_at.is_(None))).scalar_one()
+        assignment = db.session.execute(sa.select(ReviewAssignment).where(ReviewAssignment.submitted_at.is_(None))).scalar_one()
         case = assignment.file.case
         return case.case_number, assignment.file.cycle.month, case.parties[0].name
 

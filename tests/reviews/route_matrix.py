@@ -27,11 +27,11 @@ def _case(world: World) -> int:
 
 def _open_assignment(world: World) -> int:
     """An assignment of the demo reviewer in the cycle in progress."""
-    from learning.reviews.models import Assignment, SampledFile
+    from learning.reviews.models import ReviewAssignment, SampledFile
 
     in_progress = sa.select(SampledFile.id).where(SampledFile.cycle_id == _open_cycle(world).id)
-    return world.first(Assignment, Assignment.reviewer_id == world.user("reviewer").id,
-                       Assignment.file_id.in_(in_progress)).id
+    return world.first(ReviewAssignment, ReviewAssignment.reviewer_id == world.user("reviewer").id,
+                       ReviewAssignment.file_id.in_(in_progress)).id
 
 
 def _cadres_notice(world: World) -> int:

@@ -7,7 +7,7 @@ import pytest
 from learning.extensions import db
 from learning.permissions import can
 from learning.reviews import services
-from learning.reviews.models import Assignment, CycleStatus
+from learning.reviews.models import ReviewAssignment, CycleStatus
 
 from .conftest import make_case
 
@@ -35,8 +35,8 @@ def test_no_reviewer_scores_a_file_of_their_own_squad_or_one_they_handled(world,
     """Even with an assignment row, the sq1 reviewer is refused sq1's file, and r2 the case they handled."""
     sq1_file = next(f for f in cycle.files if f.case.squad_id == world.sq1.id)
     sq2_file = next(f for f in cycle.files if f.case.squad_id == world.sq2.id)
-    own_squad = Assignment(file=sq1_file, reviewer=world.rs1)
-    own_case = Assignment(file=sq2_file, reviewer=world.r2)
+    own_squad = ReviewAssignment(file=sq1_file, reviewer=world.rs1)
+    own_case = ReviewAssignment(file=sq2_file, reviewer=world.r2)
     db.session.add_all([own_squad, own_case])
     db.session.flush()
     assert not can(world.rs1, "reviews.score", own_squad)

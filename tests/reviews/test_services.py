@@ -17,7 +17,7 @@ from learning.audit import AuditEvent
 from learning.extensions import db
 from learning.reviews import services
 from learning.reviews.models import (
-    Assignment,
+    ReviewAssignment,
     AssignmentKind,
     CaseFile,
     FileStatus,
@@ -181,7 +181,7 @@ def test_a_reviewer_cannot_score_a_file_of_their_own_squad(ctx):
     """Even an assignment slipped in past the service is refused when scoring."""
     make_case("A-1", ctx.sq1, ctx.a1, [ctx.a2])
     _cycle, files = _cycle_with(ctx, None)
-    sneaked = Assignment(file=files[0], reviewer=ctx.rs1)
+    sneaked = ReviewAssignment(file=files[0], reviewer=ctx.rs1)
     db.session.add(sneaked)
     db.session.flush()
     with pytest.raises(ReviewError, match="squad"):

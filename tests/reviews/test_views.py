@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from learning.extensions import db
 from learning.reviews.models import (
-    Assignment,
+    ReviewAssignment,
     CaseFile,
     CaseParty,
     Erratum,
@@ -27,7 +27,7 @@ def _open_cycle(app):
 
 def _waiting_assignment(app) -> int:
     with app.app_context():
-        return db.session.execute(sa.select(Assignment.id).where(Assignment.submitted_at.is_(None))).scalar_one()
+        return db.session.execute(sa.select(ReviewAssignment.id).where(ReviewAssignment.submitted_at.is_(None))).scalar_one()
 
 
 def _score_form(client, assignment_id: int, **extra) -> dict:
@@ -47,7 +47,7 @@ def test_reviewer_scores_the_last_file_publishes_and_the_bulletin_appears(demo_a
     response = client.post_form(f"/reviews/assignments/{assignment_id}", _score_form(client, assignment_id))
     assert response.status_code == 302
     with demo_app.app_context():
-        assignment = db.session.get(Assignment, assignment_id)
+        assignment = db.session.get(ReviewAssignment, assignment_id)
         assert assignment.total == 97 and assignment.file.status.value == "final"
         month, number = assignment.file.cycle.month, assignment.file.case.case_number
     cycle_id = _open_cycle(demo_app)
@@ -59,7 +59,7 @@ def test_reviewer_scores_the_last_file_publishes_and_the_bulletin_appears(demo_a
     refused = client.post_form(f"/reviews/assignments/{assignment_id}", changed, follow_redirects=True)
     assert "can no longer be changed" in refused.get_data(as_text=True)
     with demo_app.app_context():
-        assert db.session.get(Assignment, assignment_id).summary == "整体规范"
+        assert db.session.get(ReviewAssignment, assignment_id).summary == "整体规范"
 
 
 def test_a_refused_score_keeps_what_the_reviewer_typed(demo_app):
@@ -73,7 +73,7 @@ def test_a_refused_score_keeps_what_the_reviewer_typed(demo_app):
     page = client.post_form(f"/reviews/assignments/{assignment_id}", data).get_data(as_text=True)
     assert "Every deduction needs a reason." in page and "卷面基本规范" in page and 'value="3"' in page
     with demo_app.app_context():
-        assert db.session.get(Assignment, assignment_id).submitted_at is None
+        assert db.session.get(ReviewAssignment, assignment_id).submitted_at is None
 
 
 def test_publishing_with_files_still_unscored_is_refused(demo_client):
@@ -155,7 +155,7 @@ def test_a_reviewer_cannot_open_someone_elses_assignment(demo_app):
     with demo_app.app_context():
         from learning.people.models import User
 
-        other = db.session.execute(sa.select(Assignment.id).join(User, Assignment.reviewer_id == User.id)
+        other = db.session.execute(sa.select(ReviewAssignment.id).join(User, ReviewAssignment.reviewer_id == User.id)
                                    .where(User.username == "reviewer2").limit(1)).scalar_one()
     client = demo_app.test_client()
     client.login("reviewer")
@@ -317,8 +317,8 @@ def test_the_assign_page_refuses_a_reviewer_of_the_files_own_squad(app):
                             follow_redirects=True).get_data(as_text=True)
     assert "belongs to the squad" in page
     with app.app_context():
-        assert db.session.execute(sa.select(sa.func.count(Assignment.id)).where(
-            Assignment.reviewer_id == rs1)).scalar_one() == 0
+        assert db.session.execute(sa.select(sa.func.count(ReviewAssignment.id)).where(
+            ReviewAssignment.reviewer_id == rs1)).scalar_one() == 0
 
 
 def test_the_index_charts_the_average_score_once_two_months_are_published(demo_app):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_reviews'
-down_revision = '0001_people'
+down_revision = '0003_quizzes'
 branch_labels = None
 depends_on = None
 

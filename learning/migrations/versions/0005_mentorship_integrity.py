@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_mentorship_integrity'
-down_revision = '0003_quizzes'
+down_revision = '0004_reviews'
 branch_labels = None
 depends_on = None
 
