@@ -41,6 +41,15 @@ def begin_write() -> None:
     _write_intent.set(True)
 
 
+def read_first() -> None:
+    """Let the current request read without the write lock until it calls ``begin_write``.
+
+    For a POST that does slow work before deciding whether to write (checking a password hash),
+    so that other writers are not kept waiting meanwhile.
+    """
+    _write_intent.set(False)
+
+
 def reset_write_intent() -> None:
     """Forget an explicit intent at the end of a request."""
     _write_intent.set(None)

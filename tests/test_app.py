@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from learning import create_app
@@ -9,6 +10,8 @@ from learning.config import normalise_database_url
 from learning.extensions import db
 
 from .conftest import BASE_CONFIG, TEST_DATABASE_URL
+
+sqlite_only = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite's locking and pragmas")
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
@@ -54,10 +57,9 @@ def test_healthz_says_503_when_the_database_is_unreachable(tmp_path):
     assert response.get_json()["database"] == "error"
 
 
+@sqlite_only
 def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
     """The SQLite connection uses WAL, foreign keys, synchronous=NORMAL and a busy timeout."""
-    if TEST_DATABASE_URL:
-        return
     with app.app_context():
         connection = db.session.connection()
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -66,10 +68,9 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
 
 
+@sqlite_only
 def test_writing_requests_take_the_write_lock_first(app):
     """A POST begins with BEGIN IMMEDIATE, a GET with a plain BEGIN (so readers never wait)."""
-    if TEST_DATABASE_URL:
-        return
     statements = []
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute",
@@ -109,3 +110,20 @@ def test_error_pages_in_the_users_language(demo_client):
     response = demo_client.get("/no-such-page")
     assert response.status_code == 404
     assert "页面不存在" in response.get_data(as_text=True)
+
+
+@sqlite_only
+def test_sign_in_checks_the_password_before_taking_the_write_lock(app):
+    """The slow password check happens in a read transaction, so other writers do not wait for it."""
+    statements = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda conn, cursor, statement, *args: statements.append(statement))
+    client = app.test_client()
+    client.csrf_token()
+    statements.clear()
+    client.post_form("/login", {"username": "nobody", "password": "wrong password"})
+    lookup = next(index for index, statement in enumerate(statements) if 'FROM "user"' in statement
+                  or "FROM user" in statement)
+    assert statements.index("BEGIN IMMEDIATE") > lookup
+    assert "BEGIN IMMEDIATE" not in statements[:lookup]

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import audit
 from ..auth import mark_authenticated, reauth_required
+from ..database import begin_write, read_first
 from ..extensions import client_address, db, limiter
 from ..permissions import permission_required
 from . import services
@@ -50,7 +51,9 @@ def login():
         return redirect(url_for("core.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        read_first()  # the password check is slow: take SQLite's write lock only after it
         user = services.authenticate(form.username.data, form.password.data)
+        begin_write()
         if user is None:
             audit.record(None, "auth.failed", ("User", form.username.data.strip()[:64]))
             db.session.commit()

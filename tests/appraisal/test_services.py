@@ -199,14 +199,15 @@ def _aux(hr, username="a1", id_seq=31):
     return user
 
 
-def test_computed_sources_are_offered_only_when_available(rctx, stand_ins):
-    """Without the providing features nothing is offered; a stand-in makes its figure available."""
+def test_every_computed_source_is_offered_and_answers(rctx):
+    """With every feature installed, all eight sources are offered and each real contract answers."""
     from learning.appraisal import sources
 
-    assert sources.available() == []
-    assert services.criterion_problems(CriterionKind.computed, "training_hours", 10)
-    stand_ins.set("training_hours", {})
-    assert [source.key for source in sources.available()] == ["training_hours"]
+    assert {source.key for source in sources.available()} == set(sources.SOURCES)
+    cadre = make_user("c-src")
+    for source in sources.available():
+        values = source.fetch([cadre.id], date(2026, 1, 1), date(2026, 12, 31))
+        assert set(values) == {cadre.id}, source.key
     assert services.criterion_problems(CriterionKind.computed, "training_hours", 10) == []
 
 
