@@ -18,6 +18,7 @@ def test_sign_in_switch_language_and_sign_out(page):
     assert "赵磊，您好" in page.inner_text("[data-testid=greeting]")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.click("button.navbar-toggler")
+    page.click("[data-testid=signed-in-as]")
     page.click("text=退出")
     page.wait_for_url("**/login")
     assert "您已退出登录" in page.content()
