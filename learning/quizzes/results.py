@@ -57,17 +57,33 @@ def test_average(user_ids, start: date, end: date) -> dict[int, float | None]:
 test_average.__test__ = False  # a contract function, not a pytest test
 
 
+RESULT_STATUSES = (AttemptStatus.graded, AttemptStatus.pending)
+"""Attempts that count as a result: graded, or finished and waiting for a grader."""
+
+LATEST_FIRST = (Attempt.finished_at.desc(), Attempt.id.desc())
+"""The order of results: newest first."""
+
+
+def result_columns():
+    """The columns ``result_entry`` reads, in its order (join ``Test`` on the attempt's test)."""
+    return (Test.title, Test.slug, Attempt.id, Attempt.percent, Attempt.is_passed, Attempt.finished_at,
+            Attempt.status)
+
+
+def result_entry(title, slug, attempt_id, percent, passed, finished_at, status) -> dict:
+    """One result as ``results_for`` returns it, from the values of ``result_columns``."""
+    return {"test_title": title, "test_slug": slug, "attempt_id": attempt_id, "score_percent": percent,
+            "passed": passed, "finished_at": finished_at, "status": str(status)}
+
+
 def results_for(user_id: int, limit: int = 10) -> list[dict]:
     """The person's latest finished attempts: test title, score percent, passed, finished_at (newest first).
 
     An attempt still waiting for a grader is listed with ``score_percent`` and ``passed`` None.
     """
     rows = db.session.execute(
-        sa.select(Test.title, Test.slug, Attempt.id, Attempt.percent, Attempt.is_passed, Attempt.finished_at,
-                  Attempt.status)
+        sa.select(*result_columns())
         .join(Test, Test.id == Attempt.test_id)
-        .where(Attempt.user_id == user_id, Attempt.status.in_((AttemptStatus.graded, AttemptStatus.pending)))
-        .order_by(Attempt.finished_at.desc(), Attempt.id.desc()).limit(limit)).all()
-    return [{"test_title": title, "test_slug": slug, "attempt_id": attempt_id, "score_percent": percent,
-             "passed": passed, "finished_at": finished_at, "status": str(status)}
-            for title, slug, attempt_id, percent, passed, finished_at, status in rows]
+        .where(Attempt.user_id == user_id, Attempt.status.in_(RESULT_STATUSES))
+        .order_by(*LATEST_FIRST).limit(limit)).all()
+    return [result_entry(*row) for row in rows]
