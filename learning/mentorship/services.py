@@ -184,6 +184,16 @@ def _with_people(query):
     return query.options(joinedload(Pairing.mentor), joinedload(Pairing.apprentice))
 
 
+def pairing_with_people(pairing_id: int) -> Pairing | None:
+    """A pairing with its mentor and apprentice in one query (their roles only if something asks), or None.
+
+    The pairing page shows both people; loading them with the pairing saves a query for each.
+    """
+    query = sa.select(Pairing).where(Pairing.id == pairing_id).options(
+        joinedload(Pairing.mentor).lazyload(User.roles), joinedload(Pairing.apprentice).lazyload(User.roles))
+    return db.session.execute(query).unique().scalar_one_or_none()
+
+
 def pairings_of(user_id: int):
     """Pairings where the user is mentor or apprentice, newest first (a select to paginate)."""
     return _with_people(sa.select(Pairing).where(
@@ -309,7 +319,13 @@ def _provider(module: str):
 
 
 def apprentice_record(user_id: int) -> dict[str, list[dict]]:
-    """Course progress, test results and case-review grades of a person, each only when its feature exists."""
+    """Course progress, test results and case-review grades of a person, each only when its feature exists.
+
+    Each part comes from its feature's contract function (a fixed number of queries each):
+    ``course_progress_for`` (title, done, total, completed_at), ``results_for`` (test_title, score_percent,
+    passed — None while a grader is still due —, finished_at) and ``officer_record`` (case_number, month,
+    score, grade); review rows also get ``grade_label``, the grade in the reader's language.
+    """
     record: dict[str, list[dict]] = {}
     courses = _provider("courses.services")
     if courses is not None:
@@ -319,7 +335,9 @@ def apprentice_record(user_id: int) -> dict[str, list[dict]]:
         record["tests"] = quizzes.results_for(user_id, limit=10)
     reviews = _provider("reviews.services")
     if reviews is not None:
-        record["reviews"] = reviews.officer_record(user_id, limit=10)
+        labels = getattr(_provider("reviews.models"), "GRADE_LABELS", {})
+        record["reviews"] = [{**row, "grade_label": labels.get(row.get("grade"), row.get("grade"))}
+                             for row in reviews.officer_record(user_id, limit=10)]
     return record
 
 

@@ -104,7 +104,9 @@ def new_pairing():
 @permission_required("mentorship.participate")
 def pairing(pairing_id: int):
     """One pairing: agreement, goals, cadence, talks, evaluations and the apprentice's record."""
-    pairing = permissions.get_checked(Pairing, pairing_id, "mentorship.participate")
+    # As permissions.get_checked (404, then 403), but the pairing comes with both people in one query.
+    pairing = services.pairing_with_people(pairing_id) or abort(404)
+    permissions.require("mentorship.participate", pairing)
     page = db.paginate(services.talks_of(pairing.id), per_page=_per_page(), error_out=False)
     talk_ids = [talk.id for talk in page.items]
     notes = {}
@@ -328,6 +330,10 @@ def record_attendance(event_id: int):
         db.session.commit()
         flash(_("Attendance recorded: %(added)d added, %(already)d already there.",
                 added=len(result.added), already=len(result.already)), "success")
+        if result.credited:
+            hours = f"{sharing.hours:g}"
+            flash(_("%(count)d attendee(s) credited with %(hours)s training hours each.",
+                    count=result.credited, hours=hours), "success")
         if result.unknown:
             flash(_("Unknown employee numbers: %(names)s", names=", ".join(result.unknown)), "warning")
     return redirect(url_for("mentorship.sharing_event", event_id=sharing.id))

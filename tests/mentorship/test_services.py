@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import date, timedelta
 
 import pytest
@@ -10,10 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from learning.audit import AuditEvent, utcnow
+from learning.courses import services as courses
+from learning.courses.models import Course, Enrolment, LedgerEntry
 from learning.extensions import db
 from learning.mentorship import services
 from learning.mentorship.models import Pairing, PairingStatus, TalkKind
 from learning.mentorship.services import MentorshipError
+from learning.people.models import User
+from learning.quizzes.models import Attempt, AttemptStatus
+from learning.reviews.models import CaseFile, CaseHandler, CycleStatus, FileStatus, ReviewCycle, SampledFile
 
 from ..conftest import make_user
 from .conftest import make_pairing
@@ -184,17 +190,69 @@ def test_sharing_talks_given_counts_events_where_the_user_spoke(people):
 
 
 def test_attendance_reports_unknown_and_repeated_numbers(people):
-    """Each employee number is added once; unknown numbers come back; nothing is credited without courses."""
+    """Each employee number is added (and credited) once; unknown and repeated numbers come back."""
     event = services.create_sharing_event(people["owner"], people["mentor"], "Topic", TODAY)
     report = services.record_attendance(people["owner"], event, ["ap1", "l1", "nobody", "ap1"])
-    assert (report.added, report.unknown, report.credited) == (["ap1", "l1"], ["nobody"], 0)
+    assert (report.added, report.unknown, report.credited) == (["ap1", "l1"], ["nobody"], 2)
     again = services.record_attendance(people["owner"], event, ["ap1"])
-    assert again.already == ["ap1"] and services.attendance_counts([event.id]) == {event.id: 2}
+    assert (again.added, again.already, again.credited) == ([], ["ap1"], 0)
+    assert services.attendance_counts([event.id]) == {event.id: 2}
 
 
-def test_apprentice_record_is_empty_when_the_other_features_are_absent(pairing):
-    """In a branch without courses, quizzes and reviews, the record offers nothing."""
-    assert services.apprentice_record(pairing.apprentice_id) == {}
+def test_attendance_shows_up_once_in_the_hours_ledger(people):
+    """Attending credits the event's hours once, on its date, however often the list is sent again."""
+    apprentice, learner = people["apprentice"], people["learner"]
+    event = services.create_sharing_event(people["owner"], people["mentor"], "Quick handling",
+                                          TODAY - timedelta(days=2), hours=1.5)
+    services.record_attendance(people["owner"], event, ["ap1", "ap1"])
+    services.record_attendance(people["owner"], event, ["ap1", "l1"])
+    entries = db.session.execute(sa.select(LedgerEntry).where(LedgerEntry.user_id == apprentice.id)).scalars().all()
+    assert [(e.hours, e.source_type, e.source_id, e.description, e.earned_on) for e in entries] == [
+        (1.5, "sharing_event", str(event.id), "Quick handling", event.held_on)]
+    ids = [apprentice.id, learner.id, people["mentor"].id]
+    assert courses.training_hours(ids, TODAY - timedelta(days=30), TODAY) == dict(zip(ids, [1.5, 1.5, 0.0],
+                                                                                        strict=True))
+
+
+def test_an_event_without_hours_credits_nothing(people):
+    """A sharing event worth 0 hours records attendance but leaves the ledger alone."""
+    event = services.create_sharing_event(people["owner"], people["mentor"], "Coffee", TODAY, hours=0)
+    report = services.record_attendance(people["owner"], event, ["ap1"])
+    assert (report.added, report.credited) == (["ap1"], 0)
+    assert db.session.execute(sa.select(sa.func.count(LedgerEntry.id))).scalar_one() == 0
+
+
+def test_without_the_courses_feature_attendance_credits_nothing(people, monkeypatch):
+    """Installed without courses, mentorship still records attendance and credits no hours."""
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "learning.courses" else real(name, *a))
+    event = services.create_sharing_event(people["owner"], people["mentor"], "Topic", TODAY)
+    report = services.record_attendance(people["owner"], event, ["ap1"])
+    assert (report.added, report.credited) == (["ap1"], 0)
+    assert db.session.execute(sa.select(sa.func.count(LedgerEntry.id))).scalar_one() == 0
+
+
+def test_apprentice_record_comes_from_the_installed_features(demo_app):
+    """The demo apprentice's record holds their enrolled courses, finished tests and reviewed case files."""
+    with demo_app.test_request_context():
+        cadre = db.session.execute(sa.select(User).where(User.username == "cadre")).scalar_one()
+        record = services.apprentice_record(cadre.id)
+        enrolled = set(db.session.execute(sa.select(Course.title).join(Enrolment, Enrolment.course_id == Course.id)
+                                          .where(Enrolment.user_id == cadre.id)).scalars())
+        assert enrolled and {c["title"] for c in record["courses"]} == enrolled
+        assert all(0 <= c["done"] <= c["total"] for c in record["courses"])
+        percents = set(db.session.execute(sa.select(Attempt.percent).where(
+            Attempt.user_id == cadre.id, Attempt.status == AttemptStatus.graded)).scalars())
+        assert percents and {t["score_percent"] for t in record["tests"]} == percents
+        handled = set(db.session.execute(
+            sa.select(CaseFile.case_number).join(CaseHandler, CaseHandler.case_id == CaseFile.id)
+            .join(SampledFile, SampledFile.case_id == CaseFile.id)
+            .join(ReviewCycle, ReviewCycle.id == SampledFile.cycle_id)
+            .where(CaseHandler.user_id == cadre.id, ReviewCycle.status == CycleStatus.published,
+                   SampledFile.status == FileStatus.final)).scalars())
+        assert handled and {r["case_number"] for r in record["reviews"]} == handled
+        assert {str(r["grade_label"]) for r in record["reviews"]} <= {"Excellent", "Good", "Qualified", "Unqualified"}
 
 
 def test_apprentice_record_and_hours_come_from_the_other_features_when_present(pairing, people, stand_in_features):

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy import event
 
 from learning.audit import utcnow
+from learning.courses.models import Course, Enrolment, LedgerEntry
+from learning.courses.services import course_progress_for, enrol
 from learning.extensions import db
 from learning.mentorship.models import Pairing, SharingEvent, Talk
 from learning.people.models import User
+from learning.quizzes.models import Attempt, AttemptStatus
+from learning.quizzes.models import Test as QuizTest
+from learning.reviews.models import CaseFile, CaseHandler, CycleStatus, FileStatus, Grade, ReviewCycle, SampledFile
 
 
 def _user_id(app, username):
@@ -93,11 +99,123 @@ def test_overdue_pairings_are_listed_for_the_owner_and_on_the_mentors_dashboard(
     assert "Every apprentice is on cadence." in mentor.get("/").get_data(as_text=True)
 
 
-def test_pairing_page_shows_no_record_sections_without_those_features(demo_client, demo_app):
-    """Courses, quizzes and reviews are not in this branch: the record card is absent."""
-    demo_client.login("mentor")
-    page = demo_client.get(f"/mentorship/pairings/{_pairing_id(demo_app)}").get_data(as_text=True)
-    assert 'data-testid="apprentice-record"' not in page
+def _record_card(page: str) -> str:
+    """The apprentice's record card of a pairing page."""
+    start = page.index('data-testid="apprentice-record"')
+    return " ".join(page[start:page.index("</section>", start)].split())
+
+
+def _demo_record(app, username):
+    """What the demo holds for a person, read from the other features' tables (not through mentorship)."""
+    with app.app_context():
+        user_id = _user_id(app, username)
+        courses = db.session.execute(sa.select(Course.title).join(Enrolment, Enrolment.course_id == Course.id)
+                                     .where(Enrolment.user_id == user_id)).scalars().all()
+        tests = db.session.execute(sa.select(QuizTest.title, Attempt.percent)
+                                   .join(QuizTest, QuizTest.id == Attempt.test_id)
+                                   .where(Attempt.user_id == user_id, Attempt.status == AttemptStatus.graded)).all()
+        cases = db.session.execute(
+            sa.select(CaseFile.case_number, SampledFile.final_grade)
+            .join(CaseHandler, CaseHandler.case_id == CaseFile.id)
+            .join(SampledFile, SampledFile.case_id == CaseFile.id)
+            .join(ReviewCycle, ReviewCycle.id == SampledFile.cycle_id)
+            .where(CaseHandler.user_id == user_id, ReviewCycle.status == CycleStatus.published,
+                   SampledFile.status == FileStatus.final)).all()
+    return courses, tests, cases
+
+
+def test_mentor_sees_the_apprentices_record_on_the_pairing_page(demo_app):
+    """mentor sees cadre's courses, test scores and case-review grades from the demo; mentor2 does not."""
+    courses, tests, cases = _demo_record(demo_app, "cadre")
+    assert courses and tests and cases  # the demo gives the apprentice something to show
+    mentor = demo_app.test_client()
+    mentor.login("mentor")
+    card = _record_card(mentor.get(f"/mentorship/pairings/{_pairing_id(demo_app)}").get_data(as_text=True))
+    for title in courses:
+        assert title in card
+    with demo_app.test_request_context():
+        for row in course_progress_for(_user_id(demo_app, "cadre")):
+            if row["completed_at"] is None:
+                assert f"{row['title']} · {row['done']} of {row['total']} lessons" in card
+    for title, percent in tests:
+        assert f"{title}: {round(percent, 1)}%" in card
+    for number, grade in cases:
+        assert f"{number} (" in card
+        assert {Grade.excellent: "Excellent", Grade.good: "Good", Grade.qualified: "Qualified",
+                Grade.unqualified: "Unqualified"}[grade] in card
+    assert "excellent" not in card and "unqualified" not in card  # grades read as labels, not codes
+
+    mentor2 = demo_app.test_client()
+    mentor2.login("mentor2")
+    assert mentor2.get(f"/mentorship/pairings/{_pairing_id(demo_app)}").status_code in (403, 404)
+    other = _record_card(mentor2.get(f"/mentorship/pairings/{_pairing_id(demo_app, 'mentor2')}")
+                         .get_data(as_text=True))
+    _, _, c1002_cases = _demo_record(demo_app, "c1002")
+    only_cadre = {number for number, _ in cases} - {number for number, _ in c1002_cases}
+    assert only_cadre and not any(number in other for number in only_cadre)
+    assert all(number in other for number, _ in c1002_cases)
+
+
+def _statements(app, client, url) -> int:
+    """How many SQL statements a GET of ``url`` runs."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_pairing_page_queries_do_not_grow_with_the_apprentices_record(demo_app):
+    """With the record shown, the page stays at a few statements however many courses the apprentice has."""
+    url = f"/mentorship/pairings/{_pairing_id(demo_app)}"
+    mentor = demo_app.test_client()
+    mentor.login("mentor")
+    before = _statements(demo_app, mentor, url)
+    before_courses = len(_demo_record(demo_app, "cadre")[0])
+    with demo_app.app_context():
+        cadre = db.session.execute(sa.select(User).where(User.username == "cadre")).scalar_one()
+        all_courses = db.session.execute(sa.select(Course)).scalars().all()
+        for course in all_courses:
+            enrol(cadre, course)
+        db.session.commit()
+        titles = [course.title for course in all_courses]
+    assert len(titles) > before_courses
+    after = _statements(demo_app, mentor, url)
+    card = _record_card(mentor.get(url).get_data(as_text=True))
+    assert all(title in card for title in titles)
+    assert after == before <= 15
+
+
+def test_attendance_appears_once_in_the_attendees_hours_ledger(demo_app):
+    """hr records c1004 at the demo event (twice); c1004's ledger lists it once with the event's hours."""
+    with demo_app.app_context():
+        sharing = db.session.execute(sa.select(SharingEvent)).scalar_one()
+        event_id, topic, year, hours = sharing.id, sharing.topic, sharing.held_on.year, sharing.hours
+    hr = demo_app.test_client()
+    hr.login("hr")
+    for _attempt in range(2):
+        hr.post_form(f"/mentorship/sharing/{event_id}/attendance", {"usernames": "c1004"})
+    flashed = hr.get(f"/mentorship/sharing/{event_id}").get_data(as_text=True)
+    assert "credited with 1.5 training hours" in flashed and "1 already there" in flashed
+    learner = demo_app.test_client()
+    learner.login("c1004")
+    with demo_app.test_request_context():
+        url = url_for("courses.hours", year=year)
+    page = learner.get(url).get_data(as_text=True)
+    assert page.count(topic) == 1
+    with demo_app.app_context():
+        entries = db.session.execute(sa.select(LedgerEntry.hours).where(
+            LedgerEntry.user_id == _user_id(demo_app, "c1004"), LedgerEntry.source_type == "sharing_event",
+            LedgerEntry.source_id == str(event_id))).scalars().all()
+    assert entries == [hours]
 
 
 def test_end_of_term_through_the_pages(demo_app):
