@@ -10,10 +10,10 @@ from .. import features
 
 
 def _unsigned_banner(user):
-    """A banner for anyone with an unsigned current letter, until they sign."""
+    """A banner for anyone with an unsigned current letter, until they sign (one query, cached per request)."""
     from . import services
 
-    count = services.unsigned_count(user)
+    count = sum(1 for row in services.letter_statuses(user) if not row.is_signed)
     if not count:
         return None
     return ("warning", _("You have %(n)d integrity commitment letter(s) to sign.", n=count),

@@ -112,27 +112,88 @@ def publish_version(actor: User, version: LetterVersion) -> None:
     audit.record(actor, "integrity.version_published", version,
                  after={"letter": version.letter_id, "number": version.number, "sha256": text_hash(version.body)})
     db.session.flush()
+    forget_letter_statuses()
+
+
+def _audiences_of(user: User) -> list[Audience]:
+    return [Audience.all, Audience(user.staff_category.value)]
 
 
 def current_versions_for(user: User) -> list[tuple[LetterVersion, Signature | None]]:
-    """The current versions the user must sign, each with the user's signature of it (two queries)."""
-    versions = [v for v in db.session.execute(
-        sa.select(LetterVersion).join(Letter, LetterVersion.letter_id == Letter.id)
-        .where(LetterVersion.is_current.is_(True)).order_by(Letter.year.desc(), Letter.id)).scalars()
-        if in_audience(user, v.letter.audience)]
-    signed = {s.version_id: s for s in db.session.execute(sa.select(Signature).where(
-        Signature.user_id == user.id, Signature.version_id.in_([v.id for v in versions]))).scalars()} \
-        if versions else {}
-    return [(v, signed.get(v.id)) for v in versions]
+    """The current versions the user must sign, each with the user's signature of it (one query)."""
+    rows = db.session.execute(
+        sa.select(LetterVersion, Signature).join(Letter, LetterVersion.letter_id == Letter.id)
+        .outerjoin(Signature, sa.and_(Signature.version_id == LetterVersion.id, Signature.user_id == user.id))
+        .where(LetterVersion.is_current.is_(True), Letter.audience.in_(_audiences_of(user)))
+        .order_by(Letter.year.desc(), Letter.id)).all()
+    return [(version, signature) for version, signature in rows]
 
 
 def unsigned_count(user: User) -> int:
     """How many current versions in the user's audience the user has not signed (one query)."""
     signed = sa.select(Signature.id).where(Signature.user_id == user.id, Signature.version_id == LetterVersion.id)
-    audiences = [Audience.all, Audience(user.staff_category.value)]
     return db.session.execute(
         sa.select(sa.func.count(LetterVersion.id)).join(Letter, LetterVersion.letter_id == Letter.id)
-        .where(LetterVersion.is_current.is_(True), Letter.audience.in_(audiences), ~signed.exists())).scalar_one()
+        .where(LetterVersion.is_current.is_(True), Letter.audience.in_(_audiences_of(user)),
+               ~signed.exists())).scalar_one()
+
+
+@dataclass(frozen=True)
+class LetterStatus:
+    """A current letter addressed to a person, and whether they have signed it (for the banner/panel)."""
+
+    version_id: int
+    letter_id: int
+    title: str
+    is_signed: bool
+
+
+_STATUS_KEY = "integrity_letter_status"
+
+
+def letter_statuses(user: User) -> list[LetterStatus]:
+    """The user's current letters and whether each is signed: one query, cached for the request in
+    ``flask.g`` so the banner (every page) and the dashboard panel share it."""
+    from flask import g, has_request_context, request
+
+    cached = g.get(_STATUS_KEY) if has_request_context() else None
+    if cached is not None and cached[0] is request._get_current_object() and cached[1] == user.id:
+        return cached[2]
+    signed = sa.select(Signature.id).where(Signature.user_id == user.id, Signature.version_id == LetterVersion.id)
+    rows = [LetterStatus(version_id, letter_id, title, bool(is_signed)) for version_id, letter_id, title, is_signed
+            in db.session.execute(
+                sa.select(LetterVersion.id, Letter.id, Letter.title, signed.exists())
+                .join(Letter, LetterVersion.letter_id == Letter.id)
+                .where(LetterVersion.is_current.is_(True), Letter.audience.in_(_audiences_of(user)))
+                .order_by(Letter.year.desc(), Letter.id)).all()]
+    if has_request_context():
+        setattr(g, _STATUS_KEY, (request._get_current_object(), user.id, rows))
+    return rows
+
+
+def forget_letter_statuses() -> None:
+    """Drop the request's cached letter statuses (after a signature or a publication)."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop(_STATUS_KEY, None)
+
+
+def signing_progress(limit: int = 5) -> list[dict]:
+    """The newest current versions with their signature count and audience size (one query)."""
+    signed = (sa.select(sa.func.count(Signature.id)).where(Signature.version_id == LetterVersion.id)
+              .correlate(LetterVersion).scalar_subquery())
+    audience = (sa.select(sa.func.count(User.id))
+                .where(User.is_active_account.is_(True),
+                       sa.or_(Letter.audience == Audience.all,
+                              sa.cast(User.staff_category, sa.String) == sa.cast(Letter.audience, sa.String)))
+                .correlate(Letter).scalar_subquery())
+    rows = db.session.execute(
+        sa.select(LetterVersion.id, Letter.id, Letter.title, signed, audience)
+        .join(Letter, LetterVersion.letter_id == Letter.id).where(LetterVersion.is_current.is_(True))
+        .order_by(Letter.year.desc(), Letter.id).limit(limit)).all()
+    return [{"version_id": version_id, "letter_id": letter_id, "title": title, "signed": done, "total": total}
+            for version_id, letter_id, title, done, total in rows]
 
 
 # --- signatures -----------------------------------------------------------------------------------
@@ -157,6 +218,7 @@ def _append_signature(user: User, version: LetterVersion, method: SigningMethod,
     signature = Signature(**{**fields, "method": method}, record_hash=record_hash(**fields))
     db.session.add(signature)
     db.session.flush()
+    forget_letter_statuses()
     return signature
 
 

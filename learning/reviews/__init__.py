@@ -16,7 +16,7 @@ DEFAULTS = {
 
 def init_app(app: Flask) -> None:
     """Register the reviews blueprint, CLI, navigation, dashboard panels and demo data."""
-    from . import cli, demo, policy, services, views  # noqa: F401 - policy registers the object rules
+    from . import cli, demo, panels, policy, views  # noqa: F401 - policy registers the object rules
 
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
@@ -27,10 +27,10 @@ def init_app(app: Flask) -> None:
     features.add_nav(app, "reviews.cases", _l("Case files"), "reviews.manage", order=40, admin=True)
     features.add_nav(app, "reviews.rubric", _l("Review rubric"), "reviews.manage", order=41, admin=True)
     features.add_nav(app, "reviews.notices", _l("Rectification notices"), "reviews.manage", order=42, admin=True)
-    features.add_panel(app, "reviews.bulletin", "reviews/panel_bulletin.html", services.latest_bulletin_panel,
+    features.add_panel(app, "reviews.bulletin", "reviews/panel_bulletin.html", panels.latest_bulletin_panel,
                        "reviews.read_bulletin", order=40)
-    features.add_panel(app, "reviews.notices", "reviews/panel_notices.html", services.my_notices_panel,
+    features.add_panel(app, "reviews.notices", "reviews/panel_notices.html", panels.my_notices_panel,
                        "reviews.respond", order=41)
-    features.add_panel(app, "reviews.queue", "reviews/panel_queue.html", services.queue_panel,
+    features.add_panel(app, "reviews.queue", "reviews/panel_queue.html", panels.queue_panel,
                        "reviews.score", order=42)
     features.add_demo_step(app, "reviews", demo.load, order=40)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import permissions
-from .models import ReviewAssignment, RectificationNotice, ReviewCycle
+from .models import RectificationNotice, ReviewAssignment, ReviewCycle
 
 
 def _has(user, permission: str) -> bool:

@@ -29,12 +29,10 @@ from ..people.services import ImportReport, RowResult, find_department, find_use
 from ..tables import TableError, read_table, require_columns
 from . import scoring
 from .models import (
-    ReviewAssignment,
     AssignmentKind,
     CaseFile,
     CaseHandler,
     CaseParty,
-    RubricCriterion,
     CycleStatus,
     Deduction,
     DeliveryChannel,
@@ -47,8 +45,10 @@ from .models import (
     ProblemTag,
     Procedure,
     RectificationNotice,
+    ReviewAssignment,
     ReviewCycle,
     Rubric,
+    RubricCriterion,
     RubricSection,
     SampledFile,
     VetoFailure,
@@ -1172,35 +1172,3 @@ def review_scores(user_ids: Sequence[int], start: date, end: date) -> dict[int, 
         if weights:
             result[user_id] = round(float(weighted) / float(weights), 2)
     return result
-
-
-# --- dashboard panels -----------------------------------------------------------------------------
-
-def latest_bulletin_panel(_user) -> dict | None:
-    """The newest published bulletin: month, files, average and grade counts."""
-    cycle = db.session.execute(published_cycles_query().limit(1)).scalar_one_or_none()
-    if cycle is None:
-        return None
-    data = json.loads(cycle.bulletin or "{}")
-    return {"month": cycle.month, "files": len(data.get("files", [])), "average": data.get("average"),
-            "grades": data.get("grades", {}), "top": (data.get("ranking") or [None])[0]}
-
-
-def my_notices_panel(user) -> dict | None:
-    """The user's rectification notices still waiting for them (hidden when there are none)."""
-    rows = db.session.execute(notices_for(user).where(
-        RectificationNotice.status.in_([NoticeStatus.open, NoticeStatus.returned])).limit(5)).scalars().all()
-    if not rows:
-        return None
-    return {"notices": rows, "today": date.today()}
-
-
-def queue_panel(user) -> dict | None:
-    """The reviewer's files still to score, and overdue rectification notices."""
-    waiting = db.session.execute(sa.select(sa.func.count()).select_from(
-        queue_query(user).order_by(None).subquery())).scalar_one()
-    overdue = db.session.execute(sa.select(sa.func.count()).select_from(
-        notices_query(overdue_on=date.today()).order_by(None).subquery())).scalar_one()
-    rows = db.session.execute(queue_query(user).limit(5)).scalars().all()
-    return {"waiting": waiting, "overdue": overdue, "assignments": rows}
-

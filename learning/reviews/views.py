@@ -35,12 +35,12 @@ from .models import (
     NOTICE_STATUS_LABELS,
     PAYMENT_LABELS,
     PROCEDURE_LABELS,
-    ReviewAssignment,
     CaseFile,
     DeliveryChannel,
     PaymentChannel,
     Procedure,
     RectificationNotice,
+    ReviewAssignment,
     ReviewCycle,
     SampledFile,
 )

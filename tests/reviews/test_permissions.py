@@ -7,7 +7,7 @@ import pytest
 from learning.extensions import db
 from learning.permissions import can
 from learning.reviews import services
-from learning.reviews.models import ReviewAssignment, CycleStatus
+from learning.reviews.models import CycleStatus, ReviewAssignment
 
 from .conftest import make_case
 

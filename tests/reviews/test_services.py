@@ -17,7 +17,6 @@ from learning.audit import AuditEvent
 from learning.extensions import db
 from learning.reviews import services
 from learning.reviews.models import (
-    ReviewAssignment,
     AssignmentKind,
     CaseFile,
     FileStatus,
@@ -25,6 +24,7 @@ from learning.reviews.models import (
     NoticeStatus,
     Procedure,
     RectificationNotice,
+    ReviewAssignment,
 )
 from learning.reviews.services import ReviewError, ScoreInput
 
