@@ -197,6 +197,11 @@ class Registration(db.Model):
     __table_args__ = (sa.UniqueConstraint("session_id", "user_id", name="uq_registration_session_user"),)
 
 
+#: What a ledger entry's ``source_type`` means to the learner: courses and weekend classes credit hours
+#: here; mentorship credits attendance at experience-sharing events ("sharing_event") through credit_hours.
+SOURCE_LABELS = {"course": _l("Course"), "class": _l("Weekend class"), "sharing_event": _l("Experience sharing")}
+
+
 class LedgerEntry(db.Model):
     """One credit of training hours, with its source; never changed once written."""
 
@@ -212,6 +217,11 @@ class LedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+    @property
+    def source_label(self) -> str:
+        """The source in the reader's language (the raw type for a source no feature has named)."""
+        return str(SOURCE_LABELS.get(self.source_type, self.source_type))
 
     __table_args__ = (
         sa.UniqueConstraint("user_id", "source_type", "source_id", name="uq_ledger_entry_source"),

@@ -574,8 +574,7 @@ def _ledger_rows(query) -> list[list]:
 
     """Export rows of a ledger query."""
     entries = db.session.execute(query).scalars().all()
-    source_labels = {"course": _("Course"), "class": _("Weekend class")}
-    return [[e.earned_on, e.user.username, e.user.display_name, source_labels.get(e.source_type, e.source_type),
+    return [[e.earned_on, e.user.username, e.user.display_name, e.source_label,
              e.description, e.hours] for e in entries]
 
 

@@ -17,6 +17,7 @@ from learning.courses import services
 from learning.courses.loader import sync_courses
 from learning.courses.models import Attendance, Audience, Certificate, ClassSession
 from learning.extensions import db
+from learning.people.models import User
 from tests.conftest import make_department, make_user
 
 from .conftest import write_course, write_lesson
@@ -286,7 +287,8 @@ def test_attendance_export_has_the_duration(site):
 
 
 def test_pages_run_a_bounded_number_of_queries(demo_app):
-    """Catalog, course, lesson, classes, hours and standing stay within 15 statements each."""
+    """Catalog, course, lesson, classes, hours and standing stay within 15 statements each (the dashboard as a
+    whole is checked by tests/test_query_budget.py, the course panels by test_dashboard_budget.py)."""
     client = demo_app.test_client()
     client.login("instructor")
     counts = []
@@ -300,7 +302,7 @@ def test_pages_run_a_bounded_number_of_queries(demo_app):
         first_lesson = services.active_lessons(services.find_course("penalty-law-essentials-zh"))[0].key
     urls = ["/courses", "/courses/penalty-law-essentials-zh",
             f"/courses/penalty-law-essentials-zh/lessons/{first_lesson}", "/classes", "/classes/1",
-            "/training", "/training/people", "/courses/assignments", "/courses/overdue", "/", "/certificates"]
+            "/training", "/training/people", "/courses/assignments", "/courses/overdue", "/certificates"]
     event.listen(engine, "before_cursor_execute", count)
     try:
         for url in urls:
@@ -346,3 +348,27 @@ def test_guessing_check_in_codes_is_rate_limited(site):
     for attempt in range(10):
         assert client.post_form("/check-in", {"code": f"{attempt:06d}"}).status_code == 200
     assert client.post_form("/check-in", {"code": "000011"}).status_code == 429
+
+
+@pytest.mark.parametrize("language,labels", [
+    ("en", ("Course", "Weekend class", "Experience sharing")),
+    ("zh_Hans_CN", ("课程", "周末课堂", "经验分享")),
+])
+def test_ledger_names_every_source_in_the_readers_language(site, language, labels):
+    """Hours from a course, a weekend class and an experience-sharing event (credited by mentorship) each
+    show their source by name on "My training hours" and in its export, never the raw type."""
+    today = utcnow().date()
+    with site.app_context():
+        cadre = db.session.execute(sa.select(User).where(User.username == "cadre1")).scalar_one()
+        services.credit_hours(cadre, 2, services.COURSE_SOURCE, "basics", "基础课程", today)
+        services.credit_hours(cadre, 3, services.CLASS_SOURCE, "7", "周末执法文书课堂", today)
+        services.credit_hours(cadre, 1.5, "sharing_event", "1", "简案快办的经验与体会", today)
+        db.session.commit()
+    client = _client(site, "cadre1", language)
+    page = _text(client.get("/training"))
+    rows = {description: source for source, description in
+            re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td> <td>([^<]*)</td>", page)}
+    assert rows == {"基础课程": labels[0], "周末执法文书课堂": labels[1], "简案快办的经验与体会": labels[2]}
+    assert "sharing_event" not in page
+    exported = list(csv.reader(io.StringIO(client.get("/training/export?fmt=csv").data.decode("utf-8-sig"))))
+    assert {row[4]: row[3] for row in exported[1:-1]} == rows
