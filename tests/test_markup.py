@@ -72,3 +72,13 @@ def test_plain_text_strips_all_markup():
     """Summaries and exports get text only."""
     assert plain_text("**粗体** <b>x</b> & y") == "粗体 x & y"
     assert plain_text("a " * 50, limit=10).endswith("…")
+
+
+def test_charts_carry_no_inline_script():
+    """Server-side charts are plain SVG: the CSP allows no inline script and they need none."""
+    from learning.charts import bar_chart, horizontal_bar_chart, line_chart
+
+    for chart in (bar_chart("t", ["<b>a</b>"], [1]), line_chart("t", ["1", "2"], {"s": [1, 2]}),
+                  horizontal_bar_chart("t", [("a", 1.0)])):
+        assert "<script" not in str(chart).lower()
+        assert "<svg" in str(chart)
