@@ -237,9 +237,11 @@ def save_answer(attempt: Attempt, item: AttemptQuestion, raw_values, now: dateti
         return False
     response = grading.clean_response(item.version, raw_values)
     value = None if response in (None, "", []) else json.dumps(response, ensure_ascii=False)
+    # FOR SHARE (PostgreSQL): a save racing a submission of the same attempt waits for it and then sees
+    # the attempt closed, and a submission waits for a save under way, so grading never misses an answer.
     still_open = sa.select(Attempt.id).where(
         Attempt.id == attempt.id, Attempt.status == AttemptStatus.open,
-        sa.or_(Attempt.deadline_at.is_(None), Attempt.deadline_at > now))
+        sa.or_(Attempt.deadline_at.is_(None), Attempt.deadline_at > now)).with_for_update(read=True)
     result = db.session.execute(
         sa.update(AttemptQuestion).where(AttemptQuestion.id == item.id, AttemptQuestion.attempt_id.in_(still_open))
         .values(response_text=value, saved_at=now).execution_options(synchronize_session=False))
