@@ -64,26 +64,32 @@ def recently_authenticated() -> bool:
     return int(utcnow().timestamp()) - int(session.get("auth_at", 0)) <= REAUTH_WINDOW_SECONDS
 
 
-def reauth_required(view):
-    """View decorator for the most sensitive actions: the password must have been entered lately.
+def confirm_password_first():
+    """A redirect to the password confirmation when it is due (None when the password is fresh).
 
-    Otherwise the user confirms it first and then repeats the action (a POST is never replayed).
+    After confirming, a GET comes back to the same address; a POST cannot be replayed, so the user
+    returns to the page the form was on and repeats the action.
     """
-    from functools import wraps
-
     from flask import flash
     from flask_babel import gettext as _
 
+    if not current_user.is_authenticated or recently_authenticated():
+        return None
+    if request.method == "GET":
+        target = request.full_path
+    else:
+        referrer = request.referrer or "/"
+        target = referrer.split(request.host, 1)[-1] if request.host in referrer else "/"
+        flash(_("Confirm your password, then repeat the action."), "warning")
+    return redirect(url_for("people.confirm_password", next=target))
+
+
+def reauth_required(view):
+    """View decorator for the most sensitive actions: the password must have been entered lately."""
+    from functools import wraps
+
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if current_user.is_authenticated and not recently_authenticated():
-            if request.method == "GET":
-                target = request.full_path
-            else:
-                referrer = request.referrer or "/"
-                target = referrer.split(request.host, 1)[-1] if request.host in referrer else "/"
-                flash(_("Confirm your password, then repeat the action."), "warning")
-            return redirect(url_for("people.confirm_password", next=target))
-        return view(*args, **kwargs)
+        return confirm_password_first() or view(*args, **kwargs)
 
     return wrapped

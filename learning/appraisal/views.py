@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import audit, charts
+from ..auth import confirm_password_first
 from ..extensions import db
 from ..people import services as people_services
 from ..people.models import Department, User
@@ -691,6 +692,9 @@ def export_registry():
     full = request.args.get("full") == "1"
     if full:
         require("exports.full_data")
+        confirm = confirm_password_first()
+        if confirm is not None:
+            return confirm
         audit.record(current_user, "registry.exported_full", ("AuxiliaryStaff", "all"))
         db.session.commit()
     items = db.session.execute(registry.registry_query(status=None).options(

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import charts
+from ..auth import reauth_required
 from ..extensions import db
 from ..people.models import Department, User
 from ..permissions import can, get_checked, permission_required
@@ -372,6 +373,7 @@ def assign(cycle_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/publish", methods=["POST"])
 @permission_required("reviews.publish")
+@reauth_required
 def publish(cycle_id: int):
     """Publish the cycle: it is frozen, and its bulletin appears at /reviews/<YYYY-MM>/."""
     cycle = db.get_or_404(ReviewCycle, cycle_id)
