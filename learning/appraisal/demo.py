@@ -164,12 +164,21 @@ def _evaluations(hr, users, today) -> None:
                              "本季度我参加了两次夜间联合整治，巡查任务完成分未计入，请复核。")
 
 
+def _month_start(today: date, back: int) -> date:
+    """The first day of the month ``back`` months before ``today``'s month."""
+    year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+    return date(year, month + 1, 1)
+
+
 def _scorecards(hr, reviewer, today) -> None:
-    year, quarter = services.previous_period(PeriodType.quarterly, today)
-    before = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    """Two three-month scorecard periods: the earlier one published, the latest one (up to this month)
+    computed from the other features' demo data (reviews, courses, tests, mentorship), which is recent."""
     cadres = db.session.execute(scorecard.cadres_query()).scalars().all()
-    for index, (y, q) in enumerate((before, (year, quarter))):
-        start, end, label = services.period_bounds(PeriodType.quarterly, y, q)
+    end_of_month = _month_start(today, -1) - timedelta(days=1)
+    windows = ((_month_start(today, 5), _month_start(today, 2) - timedelta(days=1)),
+               (_month_start(today, 2), end_of_month))
+    for index, (start, end) in enumerate(windows):
+        label = f"{start:%Y-%m}–{end:%Y-%m}"
         period = scorecard.create_period(hr, label, start, end)
         for user in cadres:
             rubric = {key: round(maximum * _number(f"{label}{user.username}{key}", 0.65, 1.0))

@@ -1,4 +1,5 @@
-"""Fixtures of the appraisal tests: stand-in platform sources, and factories for schemes and staff."""
+"""Fixtures of the appraisal tests: stand-in platform sources (figures a test fixes by hand, in place of the
+real features' contract functions), and a request context."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class StandIns:
 
 @pytest.fixture
 def stand_ins():
-    """Register stand-ins for features not in this branch; removed after the test."""
+    """Stand-ins that replace the real sources a test sets (the others stay real); removed after the test."""
     helper = StandIns()
     yield helper
     for key in list(sources.SOURCES):

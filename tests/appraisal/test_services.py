@@ -24,6 +24,7 @@ from learning.appraisal.models import (
     EvaluationStatus,
     PeriodType,
     RuleKind,
+    Scorecard,
     StaffStatus,
 )
 from learning.audit import AuditEvent
@@ -377,7 +378,11 @@ def test_total_lies_between_the_present_elements(values, weights):
 
 
 def test_scorecard_period_computes_and_ranks(rctx, stand_ins):
-    """Elements from stand-in sources and the legal rating; ranks per department and for the bureau."""
+    """Elements from the platform figures and the legal rating; ranks per department and for the bureau.
+
+    Every figure the scorecard reads is a stand-in here, so the expectations follow from this test alone
+    (the real features answer too: a person without a figure would count 0, not be left out).
+    """
     hr = make_user("hr1", roles={"hr"})
     rater = make_user("rv", roles={"reviewer"})
     one, two = make_department("sq1"), make_department("sq2")
@@ -386,27 +391,61 @@ def test_scorecard_period_computes_and_ranks(rctx, stand_ins):
     c = make_user("c3", department=two)
     make_user("x1", category="auxiliary", department=one)
     stand_ins.set("review_scores", {a.id: 80.0, b.id: 60.0, c.id: None})
+    stand_ins.set("test_average", {})
     stand_ins.set("training_hours", {a.id: 10.0, b.id: 20.0, c.id: 40.0})
+    stand_ins.set("courses_completed", {a.id: 1})
+    stand_ins.set("mentorship_activity", {a.id: 3})
+    stand_ins.set("sharing_talks_given", {a.id: 1})
     period = scorecard.create_period(hr, "2026-Q2", date(2026, 4, 1), date(2026, 6, 30))
     scorecard.rate_legal(rater, period, a, {"procedure": 30, "application": 25, "documents": 20, "reversals": 15},
                          "")
     assert scorecard.compute_period(hr, period) == 5  # hr1, rv and the three cadres; not the auxiliary
     cards = {card.user.username: card for card in db.session.execute(scorecard.ranking_query(period)).scalars()}
     assert "x1" not in cards
+    # development of c1: hours 10 of 20 → 50 (weight 50), courses 1 of 3 → 33.33 (20), talks 3 of 3 → 100 (15),
+    # sharing talks 1 of 1 → 100 (15): (2500 + 666.6 + 1500 + 1500) / 100 = 61.67
     assert (cards["c1"].quality, cards["c1"].development, cards["c1"].theory, cards["c1"].legal) == (
-        80.0, 50.0, None, 90.0)
-    assert cards["c1"].total == 72.67
-    assert cards["c3"].quality is None and cards["c3"].total == 100.0
-    assert (cards["c3"].rank_bureau, cards["c3"].rank_department) == (1, 1)
-    assert cards["c2"].total == 78.18  # (30 × 60 + 25 × 100) / 55
-    assert (cards["c2"].rank_bureau, cards["c2"].rank_department) == (2, 1)
-    assert (cards["c1"].rank_bureau, cards["c1"].rank_department) == (3, 2)
+        80.0, 61.67, None, 90.0)
+    assert cards["c1"].total == 76.56  # (30 × 80 + 25 × 61.67 + 20 × 90) / 75 = 5741.75 / 75
+    # c2: hours 20 of 20 → 100, nothing else → development 50; c3: 40 hours still 100 (capped) → 50
+    assert (cards["c2"].development, cards["c3"].development) == (50.0, 50.0)
+    assert cards["c2"].total == 55.45  # (30 × 60 + 25 × 50) / 55
+    assert cards["c3"].quality is None and cards["c3"].total == 50.0  # development alone
+    assert (cards["c1"].rank_bureau, cards["c1"].rank_department) == (1, 1)
+    assert (cards["c2"].rank_bureau, cards["c2"].rank_department) == (2, 2)
+    assert (cards["c3"].rank_bureau, cards["c3"].rank_department) == (3, 1)
     scorecard.publish(hr, period)
     with pytest.raises(services.AppraisalError):
         scorecard.compute_period(hr, period)
     with pytest.raises(services.AppraisalError):
         scorecard.rate_legal(rater, period, a, {"procedure": 1, "application": 1, "documents": 1,
                                                 "reversals": 1}, "")
+
+
+def test_scorecard_reads_the_real_features(rctx):
+    """No stand-ins: hours in the courses ledger and a sharing talk given count; what lies outside the
+    period does not; a figure nobody has (reviews, tests) leaves its element out."""
+    from learning.courses.services import credit_hours
+    from learning.mentorship.services import create_sharing_event
+
+    hr = make_user("hr1", roles={"hr"})
+    rater = make_user("rv", roles={"reviewer"})
+    person = make_user("c1", department=make_department("sq1"))
+    credit_hours(person, 5.0, "manual", "a", "法律法规学习", date(2026, 4, 10))
+    credit_hours(person, 3.0, "manual", "b", "执法规范化培训", date(2026, 6, 30))
+    credit_hours(person, 4.0, "manual", "c", "上一季度的培训", date(2026, 3, 31))
+    create_sharing_event(hr, person, "简案快办的经验", date(2026, 5, 20), "会议室", 1.5)
+    period = scorecard.create_period(hr, "2026-Q2", date(2026, 4, 1), date(2026, 6, 30))
+    scorecard.rate_legal(rater, period, person, {"procedure": 25, "application": 25, "documents": 15,
+                                                 "reversals": 15}, "")
+    scorecard.compute_period(hr, period)
+    card = db.session.execute(sa.select(Scorecard).where(Scorecard.user_id == person.id)).scalar_one()
+    parts = {part["key"]: part for part in card.inputs["development"]["parts"]}
+    assert all(part["available"] for part in parts.values())
+    assert (parts["training_hours"]["value"], parts["sharing_talks_given"]["value"]) == (8.0, 1)
+    # hours 8 of 20 → 40 (weight 50), courses 0, talks 0, sharing 1 of 1 → 100 (15): 3500 / 100
+    assert (card.quality, card.development, card.theory, card.legal) == (None, 35.0, None, 80.0)
+    assert card.total == 55.0  # (25 × 35 + 20 × 80) / 45
 
 
 # --- recruitment -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from learning.appraisal import scorecard
 from learning.appraisal.models import (
     Applicant,
     AuxiliaryStaff,
+    CriterionKind,
     Evaluation,
     EvaluationStatus,
     RecruitmentRound,
@@ -20,6 +21,7 @@ from learning.appraisal.models import (
     ScorecardPeriod,
 )
 from learning.audit import AuditEvent
+from learning.courses.services import training_hours
 from learning.extensions import db
 from learning.people.models import User
 
@@ -49,10 +51,19 @@ def test_hr_finalises_the_person_appeals_and_hr_rejects(demo_app):
     fields = re.findall(r'name="(points_\d+)"', page)
     data = {name: "15" for name in fields}
     data.update({name.replace("points", "note"): "依据台账" for name in fields})
+    assert len(fields) == 3  # 工作实绩 50, 工作作风 30, 群众满意度 20: the hand-scored ones
+    with demo_app.app_context():
+        evaluation = db.session.get(Evaluation, evaluation_id)
+        computed = [(row.source, row.max_points) for row in evaluation.scores if row.kind != CriterionKind.manual]
+        hours = training_hours([evaluation.user_id], evaluation.period_start, evaluation.period_end)
+    # the demo scheme also counts training hours (10 points, target 8) and gates on the integrity letter;
+    # c1005 had no training in that quarter, so the computed criterion gives 0 of 10
+    assert computed == [("training_hours", 10), ("signed_current_letters", 0)]
+    assert list(hours.values()) == [0.0]
     response = hr.post_form(f"/appraisal/evaluations/{evaluation_id}/score", {**data, "action": "finalise"})
     assert response.status_code == 302
     view = person.get(f"/appraisal/evaluations/{evaluation_id}").get_data(as_text=True)
-    assert "Finalised" in view and "45 / 100" in view and "依据台账" in view
+    assert "Finalised" in view and "45 / 110" in view and "依据台账" in view  # 3 × 15 + 0 of 50 + 30 + 20 + 10
     person.post_form(f"/appraisal/evaluations/{evaluation_id}/appeal", {"reason": "群众满意度回访记录不全"})
     appeals = hr.get("/appraisal/appeals").get_data(as_text=True)
     assert "群众满意度回访记录不全" in appeals
@@ -81,13 +92,17 @@ def test_upholding_an_appeal_leads_hr_to_the_new_version(demo_app):
 
 
 def test_scorecard_page_shows_the_hand_computed_total(app, stand_ins):
-    """Quality 80, development 50, theory missing, legal 90 with 30/25/25/20: the page says 72.67 and why."""
+    """Quality 80, development 45, theory missing, legal 90 with 30/25/25/20: the page says 71 and why."""
     with app.test_request_context():
         hr = make_user("hr1", roles={"hr"})
         rater = make_user("rv", roles={"reviewer"})
         person = make_user("c1", department=make_department("sq1"))
         stand_ins.set("review_scores", {person.id: 80.0})
+        stand_ins.set("test_average", {person.id: None})
         stand_ins.set("training_hours", {person.id: 10.0})
+        stand_ins.set("courses_completed", {person.id: 3})
+        stand_ins.set("mentorship_activity", {person.id: 0})
+        stand_ins.set("sharing_talks_given", {person.id: 0})
         period = scorecard.create_period(hr, "2026-Q2", date(2026, 4, 1), date(2026, 6, 30))
         scorecard.rate_legal(rater, period, person, {"procedure": 30, "application": 25, "documents": 20,
                                                      "reversals": 15}, "程序规范")
@@ -98,11 +113,37 @@ def test_scorecard_page_shows_the_hand_computed_total(app, stand_ins):
     client.login("c1", "correct horse battery")
     page = client.get(f"/appraisal/scorecards/{card_id}").get_data(as_text=True)
     formula = " ".join(re.search(r'data-testid="formula">(.*?)</p>', page, re.S).group(1).split())
-    assert "(30 × 80 + 25 × 50 + 20 × 90) ÷ (30 + 25 + 20)" in formula
-    assert "72.67" in formula
+    # development: hours 10 of 20 → 50 (weight 50), courses 3 of 3 → 100 (20), no talks → 0 (15 + 15): 4500 / 100
+    assert "(30 × 80 + 25 × 45 + 20 × 90) ÷ (30 + 25 + 20)" in formula
+    assert 'data-testid="total">71</strong>' in formula  # 5325 / 75
     assert 'data-testid="element-theory"' in page and "Missing: left out of the total" in page
-    assert "10.0 / target 20.0 → 50" in page  # the development input and how it scored
+    assert "10.0 / target 20.0 → 50" in page  # the development inputs and how each scored
+    assert "3 / target 3.0 → 100" in page and "0 / target 1.0 → 0" in page
     assert "<svg" in page  # the trend chart
+
+
+def test_demo_scorecards_hold_the_other_features_figures(demo_app):
+    """The demo's latest scorecard of the demo cadre has all four elements, from reviews, courses, tests,
+    mentorship and the legal rating; its hours are the ledger's hours in the period."""
+    from learning.courses.models import LedgerEntry
+
+    with demo_app.app_context():
+        period = db.session.execute(sa.select(ScorecardPeriod).order_by(ScorecardPeriod.start.desc())).scalars().first()
+        card = db.session.execute(sa.select(Scorecard).join(User, User.id == Scorecard.user_id).where(
+            Scorecard.period_id == period.id, User.username == "cadre")).scalar_one()
+        hours = db.session.execute(sa.select(sa.func.sum(LedgerEntry.hours)).where(
+            LedgerEntry.user_id == card.user_id, LedgerEntry.earned_on.between(period.start, period.end))).scalar()
+        parts = {part["key"]: part for part in card.inputs["development"]["parts"]}
+        assert not period.is_published
+        assert None not in (card.quality, card.development, card.theory, card.legal, card.total)
+        assert all(part["available"] for part in parts.values())
+        assert hours and parts["training_hours"]["value"] == hours
+        assert parts["mentorship_activity"]["value"] > 0  # the demo mentor's talks with the demo cadre
+        card_id = card.id
+    client = demo_app.test_client()
+    client.login("cadre")
+    page = client.get(f"/appraisal/scorecards/{card_id}").get_data(as_text=True)
+    assert "Missing: left out of the total" not in page
 
 
 def test_evaluation_export_holds_the_rows_and_totals_of_the_page(demo_client):
