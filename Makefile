@@ -49,7 +49,7 @@ run: translations
 
 serve:
 	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --worker-class gthread \
-		--bind 127.0.0.1:$(PORT) --access-logfile - '$(WSGI_APP)'
+		--bind 127.0.0.1:$(PORT) --access-logfile - --no-control-socket '$(WSGI_APP)'
 
 # Fresh temporary database, scenario data, the site and a hello-world app served as `make serve` does,
 # the same Locust load against each; results in bench/results/<scenario>.json (see docs/performance.md).

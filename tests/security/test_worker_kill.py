@@ -211,7 +211,8 @@ def site(budget, database_url, tmp_path):
     port = free_port()
     log = tmp_path / "gunicorn.log"
     command = [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--worker-class", "gthread",
-               "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "learning:create_app()"]
+               "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--no-control-socket",
+               "learning:create_app()"]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
                                    start_new_session=True)
