@@ -11,7 +11,7 @@ from .. import features
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, CLI, navigation, dashboard panels, object rules and demo data."""
-    from . import cli, demo, policy, views  # noqa: F401 - policy registers its object rules
+    from . import cli, demo, panels, policy, views  # noqa: F401 - policy registers its object rules
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.appraisal_cli)
@@ -26,8 +26,8 @@ def init_app(app: Flask) -> None:
             ("appraisal.rounds", _l("Recruitment"), "people.registry"),
     ), start=70):
         features.add_nav(app, endpoint, label, permission, order=order, admin=True)
-    features.add_panel(app, "appraisal.mine", "appraisal/panel_mine.html", demo.own_panel, "appraisal.view_own",
+    features.add_panel(app, "appraisal.mine", "appraisal/panel_mine.html", panels.own_panel, "appraisal.view_own",
                        order=70)
-    features.add_panel(app, "appraisal.hr", "appraisal/panel_hr.html", demo.hr_panel, "appraisal.manage",
+    features.add_panel(app, "appraisal.hr", "appraisal/panel_hr.html", panels.hr_panel, "appraisal.manage",
                        order=71)
     features.add_demo_step(app, "appraisal", demo.load, order=70)

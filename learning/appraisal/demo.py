@@ -1,5 +1,5 @@
 """Demo appraisal data (registry, a recruitment round, schemes, last quarter's evaluations with one open
-appeal, and scorecards for the demo cadres), and the dashboard panels."""
+appeal, and scorecards for the demo cadres)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from ..extensions import db
 from ..people.models import Department, User
 from . import recruitment, registry, scorecard, services, sources
 from .models import (
-    Appeal,
-    AppealStatus,
     Audience,
     CriterionKind,
     Education,
@@ -21,8 +19,6 @@ from .models import (
     EvaluationStatus,
     PeriodType,
     RuleKind,
-    Scorecard,
-    ScorecardPeriod,
     StaffStatus,
 )
 
@@ -187,27 +183,3 @@ def _scorecards(hr, reviewer, today) -> None:
         scorecard.compute_period(hr, period)
         if index == 0:
             scorecard.publish(hr, period)
-
-
-# --- dashboard panels ----------------------------------------------------------------------------
-
-def own_panel(user) -> dict | None:
-    """The person's latest finalised evaluation and latest scorecard (hidden when there is neither)."""
-    evaluation = db.session.execute(services.own_evaluations(user.id).limit(1)).scalars().first()
-    card = db.session.execute(sa.select(Scorecard).join(ScorecardPeriod).where(Scorecard.user_id == user.id)
-                              .order_by(ScorecardPeriod.start.desc()).limit(1)).scalars().first()
-    if evaluation is None and card is None:
-        return None
-    return {"evaluation": evaluation, "card": card,
-            "needs_answer": evaluation is not None and evaluation.status == EvaluationStatus.finalised}
-
-
-def hr_panel(_user) -> dict:
-    """Drafts to finish, appeals to answer and contracts ending soon."""
-    drafts = db.session.execute(sa.select(sa.func.count(Evaluation.id)).where(
-        Evaluation.status == EvaluationStatus.draft)).scalar_one()
-    appeals = db.session.execute(sa.select(sa.func.count(Appeal.id)).where(
-        Appeal.status == AppealStatus.open)).scalar_one()
-    ending = db.session.execute(sa.select(sa.func.count()).select_from(
-        registry.contracts_ending(date.today()).subquery())).scalar_one()
-    return {"drafts": drafts, "appeals": appeals, "ending": ending}
