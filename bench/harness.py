@@ -300,7 +300,7 @@ def figures(entries: list[dict], window_s: float) -> dict:
             histogram[int(float(milliseconds))] = histogram.get(int(float(milliseconds)), 0) + n
     total_ms = sum(entry["total_response_time"] for entry in entries)
     return {"requests": count, "errors": sum(entry["num_failures"] for entry in entries),
-            "rps": round(count / window_s, 2) if window_s > 0 else 0.0,
+            "rps": significant(count / window_s) if window_s > 0 else 0.0,
             "p50_ms": percentile(histogram, count, 0.50), "p95_ms": percentile(histogram, count, 0.95),
             "p99_ms": percentile(histogram, count, 0.99),
             "mean_ms": round(total_ms / count, 1) if count else None}
@@ -331,10 +331,15 @@ def ratios(figures: dict, baseline: dict) -> dict:
 
     Errors have a ratio only when the baseline had errors (it should have none).
     """
-    out = {name: (round(figures[name] / baseline[name], 3) if figures[name] is not None and baseline[name]
+    out = {name: (significant(figures[name] / baseline[name]) if figures[name] is not None and baseline[name]
                   else None) for name in FIGURES}
-    out["errors"] = round(figures["errors"] / baseline["errors"], 3) if baseline["errors"] else None
+    out["errors"] = significant(figures["errors"] / baseline["errors"]) if baseline["errors"] else None
     return out
+
+
+def significant(value: float, digits: int = 4) -> float:
+    """``value`` to ``digits`` significant figures (a small ratio keeps its digits instead of becoming 0)."""
+    return float(f"{value:.{digits}g}")
 
 
 # --- one scenario --------------------------------------------------------------------------------

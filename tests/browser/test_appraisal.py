@@ -24,12 +24,14 @@ def test_hr_finalises_the_person_appeals_and_hr_answers(page):
     page.locator("textarea[name^=note_]").first.fill("依据考勤台账核定")
     page.click("[data-testid=finalise]")
     page.wait_for_url("**/appraisal/evaluations/*")
+    evaluation_url = page.url
     assert "Finalised" in page.inner_text("main")
     assert page.inner_text("[data-testid=total]").startswith("45")
 
     _switch_user(page, "c1005")
     page.goto(page.base_url + "/appraisal/")
-    page.click("main a:text-is('Open')")
+    assert "Finalised" in page.inner_text("main")
+    page.goto(evaluation_url)
     assert "依据考勤台账核定" in page.inner_text("[data-testid=scores]")
     page.fill("#reason", "群众满意度的回访记录不完整，请复核。")
     page.click("main input[type=submit][value=Appeal]")
@@ -46,5 +48,6 @@ def test_hr_finalises_the_person_appeals_and_hr_answers(page):
 
     _switch_user(page, "c1005")
     page.goto(page.base_url + "/appraisal/")
-    page.click("main a:text-is('Open')")
+    assert "Finalised" in page.inner_text("main")
+    page.goto(evaluation_url)
     assert "回访记录完整，维持原评定。" in page.inner_text("[data-testid=appeal-answer]")
