@@ -132,12 +132,42 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def demo_app(app):
-    """``app`` with the demo data loaded, as ``flask demo`` loads it."""
+@pytest.fixture(scope="session")
+def demo_template(schema_template, tmp_path_factory):
+    """On SQLite, a database with the demo data, made once and copied for each test that wants it."""
+    if TEST_DATABASE_URL:
+        return None
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copyfile(schema_template, path)
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def make_demo_app(tmp_path: Path, schema_template, demo_template, **config):
+    """An app on a fresh database holding the demo data, as ``flask demo`` loads it."""
+    if demo_template is not None:
+        return make_app(tmp_path, demo_template, **config)
+    app = make_app(tmp_path, schema_template, **config)
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     return app
+
+
+@pytest.fixture
+def demo_app(tmp_path, schema_template, demo_template):
+    """An app whose database holds the demo data."""
+    app = make_demo_app(tmp_path, schema_template, demo_template)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

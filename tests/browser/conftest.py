@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from learning.extensions import db
 
-from ..conftest import make_app
+from ..conftest import make_demo_app
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -26,11 +26,9 @@ def chromium_path() -> str:
 
 
 @pytest.fixture
-def live_server(tmp_path, schema_template):
+def live_server(tmp_path, schema_template, demo_template):
     """The demo site served on a free port of 127.0.0.1 for the length of one test."""
-    app = make_app(tmp_path, schema_template)
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+    app = make_demo_app(tmp_path, schema_template, demo_template)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
