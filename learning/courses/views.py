@@ -3,6 +3,7 @@ the training-hours ledger. Views parse, load and check, call a service, commit a
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import sqlalchemy as sa
@@ -111,7 +112,17 @@ def course(slug: str):
         done_count=sum(1 for lesson in lessons if lesson.id in done),
         resume=services.resume_lesson(lessons, done, enrolment), certificate=certificate,
         assignment=services.assignments_of(current_user.id, [course.id]).get(course.id),
-        versions=services.other_versions(course), form=ConfirmForm())
+        versions=services.other_versions(course), form=ConfirmForm(), test_url=_linked_test_url(course))
+
+
+def _linked_test_url(course) -> str | None:
+    """Where the test that completes the course is taken, when the tests feature is installed."""
+    if not course.test_slug or importlib.util.find_spec("learning.quizzes") is None:
+        return None
+    from ..quizzes.results import test_id_for_slug
+
+    test_id = test_id_for_slug(course.test_slug)
+    return url_for("quizzes.test_detail", test_id=test_id) if test_id else None
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])

@@ -87,3 +87,9 @@ def results_for(user_id: int, limit: int = 10) -> list[dict]:
         .where(Attempt.user_id == user_id, Attempt.status.in_(RESULT_STATUSES))
         .order_by(*LATEST_FIRST).limit(limit)).all()
     return [result_entry(*row) for row in rows]
+
+
+def test_id_for_slug(slug: str) -> int | None:
+    """The id of the live test with this slug (for links from a course to the test that completes it)."""
+    return db.session.execute(
+        sa.select(Test.id).where(Test.slug == slug, Test.is_archived.is_(False))).scalar_one_or_none()

@@ -17,7 +17,8 @@ def _waiting(app):
     from learning.reviews.models import ReviewAssignment
 
     with app.app_context():
-        assignment = db.session.execute(sa.select(ReviewAssignment).where(ReviewAssignment.submitted_at.is_(None))).scalar_one()
+        assignment = db.session.execute(
+            sa.select(ReviewAssignment).where(ReviewAssignment.submitted_at.is_(None))).scalar_one()
         case = assignment.file.case
         return case.case_number, assignment.file.cycle.month, case.parties[0].name
 

@@ -372,3 +372,14 @@ def test_ledger_names_every_source_in_the_readers_language(site, language, label
     assert "sharing_event" not in page
     exported = list(csv.reader(io.StringIO(client.get("/training/export?fmt=csv").data.decode("utf-8-sig"))))
     assert {row[4]: row[3] for row in exported[1:-1]} == rows
+
+
+def test_course_page_links_to_the_test_that_completes_it(demo_client):
+    """A course whose completion needs a test links to that test's page, which the learner can open."""
+    import re
+
+    demo_client.login("cadre")
+    page = demo_client.get("/courses/penalty-law-essentials-en").get_data(as_text=True)
+    match = re.search(r'href="(/quizzes/tests/\d+)">Go to the test', page)
+    assert match, "no link to the linked test"
+    assert "penalty" in demo_client.get(match.group(1)).get_data(as_text=True).lower()

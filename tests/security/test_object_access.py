@@ -460,7 +460,7 @@ CASES = [
     post("appraisal.answer_appeal", lambda w: f"/appraisal/appeals/{_appeal(w).id}/answer", "hr",
          ("auxiliary", "a2001", "cadre"), label="not the appellant"),
     get("appraisal.scorecard_view", lambda w: f"/appraisal/scorecards/{_card(w, 'cadre').id}", "cadre",
-        ("c1001", "mentor", "reviewer"), lambda w: "%g" % round(_card(w, "cadre").total, 2)),
+        ("c1001", "mentor", "reviewer"), lambda w: f"{round(_card(w, 'cadre').total, 2):g}"),
     get("appraisal.period", _per(), "hr", ("cadre", "reviewer"), "钱伟"),
     post("appraisal.period_weights", _per("/weights"), "hr", ("cadre", "reviewer")),
     post("appraisal.compute_period", _per("/compute"), "hr", ("cadre", "reviewer")),
