@@ -106,3 +106,15 @@ def test_any_roster_imports_cleanly_or_reports_each_row(app, rows):
             for row in report.rows:
                 assert row.status in ("created", "updated", "unchanged", "rejected")
         db.session.rollback()
+
+
+def test_oversized_upload_is_refused_before_it_is_read(demo_client):
+    """A file over the upload limit gets 413 with a clear page, and nothing is imported."""
+    demo_client.login("admin")
+    limit = demo_client.application.config["MAX_CONTENT_LENGTH"]
+    body = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n"
+    body += ("工号,姓名\n" + "c9999,王某\n" * (limit // 10)).encode("utf-8") + b"\r\n--x--\r\n"
+    response = demo_client.post("/admin/users/import", data=body, content_type="multipart/form-data; boundary=x")
+    assert response.status_code == 413
+    assert "larger than 5 MB" in response.get_data(as_text=True)
+    assert "c9999" not in _usernames(demo_client.application)
