@@ -6,57 +6,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_login import login_user
-from sqlalchemy import event
 
-from learning import features
 from learning.audit import utcnow
 from learning.courses import panels, services
 from learning.courses.loader import sync_courses
 from learning.courses.models import Assignment, Audience, ClassSession, Registration
 from learning.extensions import db
 from learning.people.models import User
-from learning.permissions import can
 from tests.conftest import make_user
+from tests.dashboard import DEMO_ROLES, panel_statements
 
 from .conftest import write_course
 
-DEMO_ROLES = ("cadre", "auxiliary", "mentor", "instructor", "reviewer", "hr", "admin")
 BUDGET = 3
 AREA = "courses"
-
-
-def _statements(app, username: str) -> tuple[int, dict]:
-    """Statements run by the feature's panels (context and template) and banners for one signed-in user,
-    and the panel contexts by name. Must run inside a request context."""
-    user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
-    login_user(user)
-    registry = features.registry()
-    shown = [panel for panel in registry.panels
-             if panel.name.startswith(AREA + ".") and (not panel.permission or can(user, panel.permission))]
-    banners = [banner for banner in registry.banners
-               if getattr(banner, "__module__", "").startswith(f"learning.{AREA}")]
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    contexts = {}
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        for panel in shown:
-            context = panel.context(user)
-            contexts[panel.name] = context
-            if context is not None:
-                # the environment alone: the shell's context processors (banners of others) are not ours
-                current_app.jinja_env.get_template(panel.template).render(panel=panel, context=context)
-        for banner in banners:
-            banner(user)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements), contexts
 
 
 def test_course_panels_stay_within_the_budget_for_every_demo_role(demo_app):
@@ -64,7 +27,7 @@ def test_course_panels_stay_within_the_budget_for_every_demo_role(demo_app):
     counts = {}
     for role in DEMO_ROLES:
         with demo_app.test_request_context():
-            counts[role], contexts = _statements(demo_app, role)
+            counts[role], contexts = panel_statements(AREA, role)
             assert set(contexts) == {"courses.mine", "courses.hours", "courses.classes"}, role
     assert all(count <= BUDGET for count in counts.values()), counts
 
@@ -74,7 +37,7 @@ def test_course_panels_show_what_the_services_compute(demo_app):
     completed count, this year's hours and the upcoming classes, as the per-figure services say."""
     for role in DEMO_ROLES:
         with demo_app.test_request_context():
-            _, contexts = _statements(demo_app, role)
+            _, contexts = panel_statements(AREA, role)
             user = db.session.execute(sa.select(User).where(User.username == role)).scalar_one()
             progress = services.course_progress_for(user.id)
             in_progress = {entry["slug"]: entry for entry in progress if entry["completed_at"] is None}
@@ -96,7 +59,7 @@ def test_course_panels_show_what_the_services_compute(demo_app):
             assert [r.session_id for r in contexts["courses.classes"]["registrations"]] == \
                 [s.id for s in upcoming if s.id in registered][:panels.PANEL_ROWS]
     with demo_app.test_request_context():
-        _, contexts = _statements(demo_app, "cadre")
+        _, contexts = panel_statements(AREA, "cadre")
         assert contexts["courses.mine"]["courses"] and contexts["courses.hours"]["total"] > 0  # real data
 
 

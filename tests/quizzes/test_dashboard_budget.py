@@ -6,57 +6,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import get_locale
-from flask_login import login_user
-from sqlalchemy import event
 
-from learning import features
 from learning.audit import utcnow
 from learning.extensions import db
 from learning.people.models import User
-from learning.permissions import can
 from learning.quizzes import panels, results, services
 from learning.quizzes.models import Attempt, AttemptStatus
+from tests.dashboard import DEMO_ROLES, panel_statements
 
 from .conftest import make_test
 
-DEMO_ROLES = ("cadre", "auxiliary", "mentor", "instructor", "reviewer", "hr", "admin")
 BUDGET = 2
 AREA = "quizzes"
 PASSWORD = "correct horse battery"
-
-
-def _statements(username: str) -> tuple[int, dict]:
-    """Statements run by the feature's panels (context and template) and banners for one signed-in user,
-    and the panel contexts by name. Must run inside a request context."""
-    user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
-    login_user(user)
-    registry = features.registry()
-    shown = [panel for panel in registry.panels
-             if panel.name.startswith(AREA + ".") and (not panel.permission or can(user, panel.permission))]
-    banners = [banner for banner in registry.banners
-               if getattr(banner, "__module__", "").startswith(f"learning.{AREA}")]
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    contexts = {}
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        for panel in shown:
-            context = panel.context(user)
-            contexts[panel.name] = context
-            if context is not None:
-                # the environment alone: the shell's context processors (banners of others) are not ours
-                current_app.jinja_env.get_template(panel.template).render(panel=panel, context=context)
-        for banner in banners:
-            banner(user)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements), contexts
 
 
 def test_test_panels_stay_within_the_budget_for_every_demo_role(demo_app):
@@ -64,11 +27,11 @@ def test_test_panels_stay_within_the_budget_for_every_demo_role(demo_app):
     counts = {}
     for role in DEMO_ROLES:
         with demo_app.test_request_context():
-            counts[role], contexts = _statements(role)
+            counts[role], contexts = panel_statements(AREA, role)
             assert "quizzes.my_tests" in contexts, role
     assert all(count <= BUDGET for count in counts.values()), counts
     with demo_app.test_request_context():
-        assert "quizzes.grading" in _statements("instructor")[1]  # the instructor's two panels fit too
+        assert "quizzes.grading" in panel_statements(AREA, "instructor")[1]  # the instructor's two panels fit too
 
 
 def test_test_panels_show_what_the_services_compute(demo_app):
@@ -76,7 +39,7 @@ def test_test_panels_show_what_the_services_compute(demo_app):
     results as ``results_for`` gives them, and for graders the answers waiting."""
     for role in DEMO_ROLES:
         with demo_app.test_request_context():
-            _, contexts = _statements(role)
+            _, contexts = panel_statements(AREA, role)
             user = db.session.execute(sa.select(User).where(User.username == role)).scalar_one()
             mine = contexts["quizzes.my_tests"]
             assert mine["results"] == results.results_for(user.id, limit=3), role
@@ -91,7 +54,7 @@ def test_test_panels_show_what_the_services_compute(demo_app):
             if "quizzes.grading" in contexts:
                 assert contexts["quizzes.grading"]["waiting"] == services.waiting_count()
     with demo_app.test_request_context():
-        assert _statements("cadre")[1]["quizzes.my_tests"]["results"]  # the demo shows real results
+        assert panel_statements(AREA, "cadre")[1]["quizzes.my_tests"]["results"]  # the demo shows real results
 
 
 def test_my_tests_panel_lists_running_attempts_and_the_three_latest_results(app, client, site, data):
