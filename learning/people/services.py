@@ -148,8 +148,20 @@ def create_account(actor: User | None, *, username: str, display_name: str, staf
     return user, temporary
 
 
+class AccountError(ValueError):
+    """A change to an account that is not allowed; the message is for the user."""
+
+
 def update_account(actor: User | None, user: User, **changes) -> bool:
-    """Apply changes to an account; role and activation changes are audited. Returns whether anything changed."""
+    """Apply changes to an account; role and activation changes are audited. Returns whether anything changed.
+
+    Raises ``AccountError`` before changing anything when an administrator would lock themselves out
+    (remove their own administrator role or deactivate themselves), whether by form, import or code.
+    """
+    roles = changes.get("roles")
+    if actor is not None and actor.id == user.id and user.has_role("admin") and (
+            (roles is not None and "admin" not in roles) or changes.get("is_active_account") is False):
+        raise AccountError(_("You cannot remove your own administrator role or deactivate yourself."))
     before = account_snapshot(user)
     roles = changes.pop("roles", None)
     for name, value in changes.items():
@@ -364,7 +376,10 @@ def _apply_roster_row(actor, line: int, fields: dict) -> RowResult:
         changes["roles"] = fields["roles"] | (user.role_names & {"learner"})
     if fields["preferred_language"]:
         changes["preferred_language"] = fields["preferred_language"]
-    changed = update_account(actor, user, **changes)
+    try:
+        changed = update_account(actor, user, **changes)
+    except AccountError as error:
+        return RowResult(line, user.username, "rejected", [str(error)])
     return RowResult(line, user.username, "updated" if changed else "unchanged")
 
 

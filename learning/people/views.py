@@ -194,16 +194,18 @@ def edit_user(user_id: int):
         other = services.find_user(form.username.data)
         if other is not None and other.id != user.id:
             form.username.errors.append(_("An account with this employee number exists already."))
-        elif user.id == current_user.id and ("admin" not in form.roles.data or not form.is_active.data):
-            flash(_("You cannot remove your own administrator role or deactivate yourself."), "warning")
         else:
-            services.update_account(
-                current_user, user, username=form.username.data.strip(),
-                display_name=form.display_name.data.strip(),
-                staff_category=StaffCategory(form.staff_category.data),
-                department=db.session.get(Department, form.department_id.data or 0),
-                preferred_language=form.preferred_language.data or None,
-                is_active_account=form.is_active.data, roles=form.roles.data)
+            try:
+                services.update_account(
+                    current_user, user, username=form.username.data.strip(),
+                    display_name=form.display_name.data.strip(),
+                    staff_category=StaffCategory(form.staff_category.data),
+                    department=db.session.get(Department, form.department_id.data or 0),
+                    preferred_language=form.preferred_language.data or None,
+                    is_active_account=form.is_active.data, roles=form.roles.data)
+            except services.AccountError as error:
+                flash(str(error), "warning")
+                return render_template("people/user_form.html", form=form, user=user, confirm=ConfirmForm())
             db.session.commit()
             flash(_("The account has been saved."), "success")
             return redirect(url_for("people.users"))

@@ -144,3 +144,16 @@ def test_sign_in_does_not_follow_links_to_other_sites(demo_client):
     response = demo_client.post("/login?next=https://evil.example/", data={
         "username": "cadre", "password": "demo", "csrf_token": token})
     assert response.headers["Location"] == "/"
+
+
+def test_admin_cannot_remove_their_own_administrator_role(demo_client):
+    """The account form refuses to take the administrator role from the one using it."""
+    demo_client.login("admin")
+    with demo_client.application.app_context():
+        admin_id = db.session.execute(sa.select(User.id).where(User.username == "admin")).scalar_one()
+    page = demo_client.post_form(f"/admin/users/{admin_id}/edit", {
+        "username": "admin", "display_name": "周明", "staff_category": "cadre", "department_id": "0",
+        "preferred_language": "", "roles": ["learner"], "is_active": "y"}).get_data(as_text=True)
+    assert "You cannot remove your own administrator role" in page
+    with demo_client.application.app_context():
+        assert db.session.get(User, admin_id).has_role("admin")

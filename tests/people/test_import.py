@@ -118,3 +118,16 @@ def test_oversized_upload_is_refused_before_it_is_read(demo_client):
     assert response.status_code == 413
     assert "larger than 5 MB" in response.get_data(as_text=True)
     assert "c9999" not in _usernames(demo_client.application)
+
+
+def test_an_administrator_cannot_lock_themselves_out_by_import(demo_app):
+    """A roster row that would deactivate the importing administrator is rejected; others still apply."""
+    with demo_app.app_context():
+        admin = services.find_user("admin")
+        data = "工号,姓名,在职,角色\nadmin,周明,否,管理员\nc9001,王某某,是,\n".encode()
+        report = services.import_roster(admin, data, "roster.csv")
+        db.session.commit()
+        outcome = {row.key: row for row in report.rows}
+        assert outcome["admin"].status == "rejected" and "deactivate yourself" in outcome["admin"].reasons[0]
+        assert outcome["c9001"].status == "created"
+        assert services.find_user("admin").is_active
